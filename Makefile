@@ -1,0 +1,47 @@
+# The two README commands: `make demo` and `make test`.
+GO      ?= go
+BIN     := bin
+PKGS    := ./...
+FUZZTIME ?= 60s
+
+.PHONY: all build demo test deps lint vet bench bench-e2e fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## demo: build and run the embedded demo run (no set-up needed beyond Go).
+demo: build
+	$(BIN)/aggregator demo
+
+## deps: install what the tests need (Debian packages for the real peers).
+deps:
+	scripts/install-deps.sh
+
+## test: the whole suite, race detector on, with its real peers installed.
+test: deps vet
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+lint: vet
+	@command -v staticcheck >/dev/null && staticcheck $(PKGS) || echo "staticcheck not installed; go vet + gofmt ran"
+
+## bench: hot-path benchmarks (decode, fold, registry, snapshot encoders).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./pkg/...
+
+## bench-e2e: end-to-end throughput from a python3-zmq publisher over IPC.
+bench-e2e: build deps
+	scripts/bench-e2e.sh
+
+## fuzz: fuzz the frame decoder for FUZZTIME.
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecodeFrame -fuzztime $(FUZZTIME) ./pkg/events/
+
+clean:
+	rm -rf $(BIN)

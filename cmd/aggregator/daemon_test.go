@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mlperf-tools/aggregator/internal/snapcmp"
+)
+
+const python = "/usr/bin/python3"
+
+// needPeers skips when Debian's python3-zmq/python3-msgpack are missing
+// (make test installs them; see scripts/install-deps.sh).
+func needPeers(t *testing.T) {
+	t.Helper()
+	if err := exec.Command(python, "-c", "import zmq, msgpack").Run(); err != nil {
+		t.Skipf("python3-zmq/python3-msgpack not installed: %v", err)
+	}
+}
+
+// launchResult is what testdata/launcher.py reports.
+type launchResult struct {
+	Args         []string `json:"args"`
+	ReadyID      int      `json:"ready_id"`
+	ReadyMs      float64  `json:"ready_ms"`
+	Sent         int      `json:"sent"`
+	Garbage      int      `json:"garbage"`
+	Exit         int      `json:"exit"`
+	Killed       bool     `json:"killed"`
+	AliveSIGINT  *bool    `json:"alive_after_sigint"`
+	Snapshots    [][]any  `json:"snapshots"`
+	Subscription string   `json:"subscription"`
+}
+
+// launch runs the benchmark-style launcher against the built binary.
+func launch(t *testing.T, events string, launcherArgs []string, daemonArgs []string) (launchResult, string) {
+	t.Helper()
+	needPeers(t)
+	// IPC paths are limited to ~107 bytes: keep the socket dir short.
+	sock, err := os.MkdirTemp("", "agg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sock) })
+	out := t.TempDir()
+	args := append([]string{"testdata/launcher.py", "--aggregator", binPath, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
+	args = append(args, "--")
+	args = append(args, daemonArgs...)
+	cmd := exec.Command(python, args...)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.Output()
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	if err != nil {
+		t.Fatalf("launcher: %v\ndaemon log:\n%s", err, logb)
+	}
+	var res launchResult
+	if err := json.Unmarshal(stdout, &res); err != nil {
+		t.Fatalf("launcher output: %v\n%s", err, stdout)
+	}
+	if res.Killed {
+		t.Fatalf("daemon did not exit by itself; log:\n%s", logb)
+	}
+	t.Logf("ready in %.1f ms, sent %d records, %d snapshots", res.ReadyMs, res.Sent, len(res.Snapshots))
+	return res, out
+}
+
+func golden(t *testing.T, name string) goldenCase {
+	for _, c := range loadGolden(t) {
+		if c.name == name {
+			return c
+		}
+	}
+	t.Fatalf("no golden case %s", name)
+	return goldenCase{}
+}
+
+func compareFinal(t *testing.T, c goldenCase, out string) {
+	t.Helper()
+	got, err := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := snapcmp.Diff(c.expected, got, snapcmp.Options{Ignore: c.ignore})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Error(d)
+	}
+}
+
+// counterOf returns a counter's value from a decoded wire snapshot.
+func counterOf(t *testing.T, snap []any, name string) float64 {
+	t.Helper()
+	for _, m := range snap[4].([]any) {
+		mm := m.([]any)
+		if mm[0] == "counter" && mm[1] == name {
+			return mm[2].(float64)
+		}
+	}
+	t.Fatalf("counter %s missing", name)
+	return 0
+}
+
+// TestDaemonLikeBenchmark runs the whole lifecycle over real IPC: readiness,
+// batch and single frames, live snapshots, ENDED, final snapshot equal to
+// upstream's for the same stream, exit 0.
+func TestDaemonLikeBenchmark(t *testing.T) {
+	c := golden(t, "streaming")
+	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--batch", "100", "--pace", "0.03"},
+		append([]string{"--publish-interval", "0.05"}, c.args...))
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	if res.ReadyID != 7 {
+		t.Errorf("readiness id %d, want 7", res.ReadyID)
+	}
+	if _, err := os.Stat(filepath.Join(out, ".ready")); err != nil {
+		t.Errorf(".ready marker: %v", err)
+	}
+	compareFinal(t, c, out)
+
+	// Live frames: counters strictly increase, states only move forward,
+	// the last frame is the terminal one and matches the file.
+	if len(res.Snapshots) < 3 {
+		t.Fatalf("got %d snapshot frames, want several live ones and the final", len(res.Snapshots))
+	}
+	order := map[string]int{"initialize": 0, "live": 1, "draining": 2, "complete": 3, "interrupted": 3}
+	prevCounter, prevState, prevIssued := -1.0, 0, -1.0
+	for i, s := range res.Snapshots {
+		if len(s) != 5 {
+			t.Fatalf("snapshot %d has %d fields, want 5", i, len(s))
+		}
+		counter, state := s[0].(float64), s[2].(string)
+		if counter <= prevCounter {
+			t.Errorf("snapshot %d: counter %v not above %v", i, counter, prevCounter)
+		}
+		if order[state] < prevState {
+			t.Errorf("snapshot %d: state %s moved backwards", i, state)
+		}
+		issued := counterOf(t, s, "total_samples_issued")
+		if issued < prevIssued {
+			t.Errorf("snapshot %d: total_samples_issued went down", i)
+		}
+		for _, m := range s[4].([]any) {
+			mm := m.([]any)
+			if mm[0] == "series" && len(mm) != 10 {
+				t.Errorf("series %v has %d fields, want 10", mm[1], len(mm))
+			}
+		}
+		prevCounter, prevState, prevIssued = counter, order[state], issued
+	}
+	last := res.Snapshots[len(res.Snapshots)-1]
+	if last[2] != "complete" {
+		t.Errorf("last frame state %v, want complete", last[2])
+	}
+	var file map[string]any
+	b, _ := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	if file["counter"].(float64) != last[0].(float64) {
+		t.Errorf("final frame counter %v != file counter %v", last[0], file["counter"])
+	}
+	if got, want := counterOf(t, last, "total_samples_issued"), fileCounter(t, file, "total_samples_issued"); got != want {
+		t.Errorf("final frame total_samples_issued %v, file %v", got, want)
+	}
+	if res.Snapshots[0][2] != "live" {
+		t.Errorf("first frame state %v, want live", res.Snapshots[0][2])
+	}
+}
+
+func fileCounter(t *testing.T, file map[string]any, name string) float64 {
+	for _, m := range file["metrics"].([]any) {
+		mm := m.(map[string]any)
+		if mm["name"] == name {
+			return mm["value"].(float64)
+		}
+	}
+	t.Fatalf("counter %s missing from file", name)
+	return 0
+}
+
+// TestDaemonSIGTERMWritesInterrupted sends part of a run, then SIGTERM: the
+// daemon writes an INTERRUPTED snapshot whose counters (durations refreshed)
+// equal upstream's SIGTERM path on the same prefix, and exits 0.
+func TestDaemonSIGTERMWritesInterrupted(t *testing.T) {
+	c := golden(t, "interrupted")
+	n := countLines(t, filepath.Join(c.dir, "events.jsonl.gz"))
+	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"),
+		[]string{"--mode", "sigterm", "--stop-after", strconv.Itoa(n)}, []string{"--streaming"})
+	if res.Exit != 0 {
+		t.Fatalf("exit %d after SIGTERM, want 0", res.Exit)
+	}
+	compareFinal(t, c, out)
+	if last := res.Snapshots[len(res.Snapshots)-1]; last[2] != "interrupted" {
+		t.Errorf("last frame state %v, want interrupted", last[2])
+	}
+}
+
+// TestDaemonIgnoresSIGINT: SIGINT mid-run changes nothing; ENDED still
+// drives a complete final snapshot equal to upstream's.
+func TestDaemonIgnoresSIGINT(t *testing.T) {
+	c := golden(t, "nonstreaming")
+	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"),
+		[]string{"--mode", "sigint", "--stop-after", "300", "--batch", "50"}, c.args)
+	if res.AliveSIGINT == nil || !*res.AliveSIGINT {
+		t.Fatal("daemon exited on SIGINT")
+	}
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	compareFinal(t, c, out)
+}
+
+// TestDaemonMalformedItemsCostNothingElse mixes undecodable items into every
+// batch: each becomes error.generic (total_samples_failed), and every other
+// item is still folded exactly as upstream folds the clean stream.
+func TestDaemonMalformedItemsCostNothingElse(t *testing.T) {
+	c := golden(t, "streaming")
+	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--garbage", "--batch", "500"}, c.args)
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	if res.Garbage == 0 {
+		t.Fatal("launcher sent no garbage")
+	}
+	// Everything equal to the clean run except total_samples_failed (one
+	// per malformed item) and total_duration_ns (a malformed record is
+	// stamped with the decode time, as upstream does).
+	var exp map[string]any
+	if err := json.Unmarshal(c.expected, &exp); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
+	diffs, err := snapcmp.Diff(c.expected, got, snapcmp.Options{Ignore: []string{
+		"metrics.total_samples_failed", "metrics.total_duration_ns"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Error(d)
+	}
+	var file map[string]any
+	if err := json.Unmarshal(got, &file); err != nil {
+		t.Fatal(err)
+	}
+	if g, w := fileCounter(t, file, "total_samples_failed"), fileCounter(t, exp, "total_samples_failed")+float64(res.Garbage); g != w {
+		t.Errorf("total_samples_failed %v, want %v (clean run + %d malformed)", g, w, res.Garbage)
+	}
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	if !strings.Contains(string(logb), "decode_errors") {
+		t.Errorf("no decode_errors log line:\n%s", logb)
+	}
+}
+
+func countLines(t *testing.T, path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<24)
+	n := 0
+	for sc.Scan() {
+		n++
+	}
+	return n
+}

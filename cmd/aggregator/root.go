@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlperf-tools/aggregator/pkg/daemon"
+)
+
+// logFlags are the logging flags shared by every subcommand.
+type logFlags struct {
+	format string
+	level  string
+}
+
+func (f *logFlags) register(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&f.format, "log-format", "text", "log format: text or json (logs go to stderr)")
+	cmd.PersistentFlags().StringVar(&f.level, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+// logger builds the slog logger the flags describe, writing to w.
+func (f *logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", f.level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(f.format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", f.format)
+}
+
+// daemonFlags are the flags of UPSTREAM.md §1, with upstream's names and
+// defaults.
+type daemonFlags struct {
+	socketDir, socketName, metricsSocket, metricsOutputDir string
+	publishInterval, drainTimeout                          float64
+	hdrSigFigs, nBuckets, tokenizerWorkers                 int
+	tokenizer, readinessPath                               string
+	readinessID                                            int64
+	streaming, earlyStopping                               bool
+}
+
+func (f *daemonFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.socketDir, "socket-dir", "", "directory holding the IPC socket files (required)")
+	fl.StringVar(&f.socketName, "socket-name", "", "event PUB socket to SUB-connect: ipc://DIR/NAME (required)")
+	fl.StringVar(&f.metricsSocket, "metrics-socket", "", "snapshot PUB socket to bind: ipc://DIR/NAME (required)")
+	fl.StringVar(&f.metricsOutputDir, "metrics-output-dir", "", "existing directory for final_snapshot.json and .ready (required)")
+	fl.Float64Var(&f.publishInterval, "publish-interval", 0.25, "seconds between live snapshots")
+	fl.Float64Var(&f.drainTimeout, "drain-timeout", 0, "seconds allowed for the end-of-run tokenize drain; 0 = unlimited")
+	fl.IntVar(&f.hdrSigFigs, "hdr-sig-figs", 3, "HDR histogram significant figures of the live view")
+	fl.IntVar(&f.nBuckets, "n-histogram-buckets", 30, "histogram buckets per series")
+	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory for text/chat token metrics; unset = pre-tokenized ISL only")
+	fl.IntVar(&f.tokenizerWorkers, "tokenizer-workers", 2, "width of the live (mid-run) token lane; 0 = defer all tokenizing to the drain")
+	fl.BoolVar(&f.streaming, "streaming", false, "also register ttft_ns, chunk_delta_ns and tpot_ns")
+	fl.BoolVar(&f.earlyStopping, "early-stopping", false, "add early-stopping estimates to tail-latency series in the final snapshot")
+	fl.StringVar(&f.readinessPath, "readiness-path", "", "after start-up, PUSH-connect to ipc://DIR/PATH and send the readiness id")
+	fl.Int64Var(&f.readinessID, "readiness-id", 0, "identity sent in the readiness signal")
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func (f *daemonFlags) config() daemon.Config {
+	return daemon.Config{
+		SocketDir:        f.socketDir,
+		SocketName:       f.socketName,
+		MetricsSocket:    f.metricsSocket,
+		MetricsOutputDir: f.metricsOutputDir,
+		PublishInterval:  seconds(f.publishInterval),
+		DrainTimeout:     seconds(f.drainTimeout),
+		HDRSigFigs:       f.hdrSigFigs,
+		HistogramBuckets: f.nBuckets,
+		Tokenizer:        f.tokenizer,
+		TokenizerWorkers: f.tokenizerWorkers,
+		Streaming:        f.streaming,
+		EarlyStopping:    f.earlyStopping,
+		ReadinessPath:    f.readinessPath,
+		ReadinessID:      f.readinessID,
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	var lf logFlags
+	var df daemonFlags
+	cmd := &cobra.Command{
+		Use:   "aggregator --socket-dir DIR --socket-name EV --metrics-socket MET --metrics-output-dir OUT [flags]",
+		Short: "Metrics aggregator daemon for the MLCommons endpoints benchmark",
+		Long: `aggregator subscribes to the benchmark's sample events over ZeroMQ, folds
+them into counters and latency/token series, publishes live snapshots on its
+own PUB socket and writes an exact final_snapshot.json when the run ends.
+It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
+		Args:          cobra.NoArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := lf.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			cfg := df.config()
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			return daemon.Run(context.Background(), cfg, log)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	lf.register(cmd)
+	df.register(cmd)
+	cmd.AddCommand(newReplayCmd(&lf), newDemoCmd(&lf))
+	return cmd
+}
+
+// stderrIsTerminal reports whether stderr is a character device.
+func stderrIsTerminal() bool {
+	st, err := os.Stderr.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

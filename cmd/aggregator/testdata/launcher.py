@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Launch the aggregator the way the endpoints benchmark does, with real libzmq.
+
+Binds the event PUB (an XPUB, so we can wait for the daemon's subscription
+instead of sleeping) and the readiness PULL, connects a snapshot SUB first,
+spawns the daemon with the benchmark's argument list, waits for readiness,
+publishes the records of an events.jsonl (batch frames and single frames, as
+upstream's publisher does), and records every live snapshot frame it sees.
+
+Prints one JSON object on stdout: readiness id and latency, exit code,
+snapshots (decoded), and what was sent.
+"""
+import argparse
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import msgpack
+import zmq
+
+TOPIC = 40
+
+
+def pad(t: bytes) -> bytes:
+    return t.ljust(TOPIC, b"\0")
+
+
+def load(path):
+    op = gzip.open if path.endswith(".gz") else open
+    with op(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--aggregator", required=True)
+    ap.add_argument("--socket-dir", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--events", required=True)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--mode", choices=["ended", "sigterm", "sigint"], default="ended")
+    ap.add_argument("--stop-after", type=int, default=0, help="records to send before the signal")
+    ap.add_argument("--garbage", action="store_true", help="mix malformed items into batches")
+    ap.add_argument("--pace", type=float, default=0.0, help="seconds to sleep between frames")
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("extra", nargs="*")
+    a = ap.parse_args()
+
+    records = load(a.events)
+    ctx = zmq.Context()
+    pub = ctx.socket(zmq.XPUB)
+    pub.setsockopt(zmq.SNDHWM, 0)
+    pub.bind(f"ipc://{a.socket_dir}/ev")
+    ready = ctx.socket(zmq.PULL)
+    ready_name = "svc_ready_1a2b3c4d"
+    ready.bind(f"ipc://{a.socket_dir}/{ready_name}")
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.connect(f"ipc://{a.socket_dir}/met")
+
+    args = [a.aggregator, "--socket-dir", a.socket_dir, "--socket-name", "ev",
+            "--metrics-socket", "met", "--metrics-output-dir", a.out,
+            *a.extra, "--readiness-path", ready_name, "--readiness-id", "7"]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(os.path.join(a.out, "daemon.log"), "wb"))
+    result = {"args": args[1:]}
+    try:
+        if not ready.poll(30_000):
+            raise SystemExit("no readiness signal within 30 s")
+        result["ready_id"] = msgpack.unpackb(ready.recv())
+        result["ready_ms"] = (time.monotonic() - t0) * 1000
+        # Wait for the daemon's subscription (XPUB delivers it as \x01).
+        if not pub.poll(10_000):
+            raise SystemExit("daemon never subscribed")
+        result["subscription"] = pub.recv().hex()
+
+        snaps = []
+
+        def drain_snaps():
+            while sub.poll(0):
+                snaps.append(msgpack.unpackb(sub.recv()[TOPIC:], raw=False))
+
+        limit = a.stop_after if a.mode != "ended" and a.stop_after else len(records)
+        sent = 0
+        i = 0
+        garbage = 0
+        while i < limit:
+            chunk = records[i:min(i + a.batch, limit)]
+            i += len(chunk)
+            if len(chunk) == 1:
+                r = chunk[0]
+                pub.send(pad(r["event_type"].encode()) + msgpack.packb(r, use_bin_type=True))
+            else:
+                items = [msgpack.packb(r, use_bin_type=True) for r in chunk]
+                if a.garbage:
+                    items.insert(len(items) // 2, b"\xc1not msgpack")
+                    items.insert(0, msgpack.packb({"event_type": "no.such"}))
+                    items.append(b"")  # empty items are skipped
+                    garbage += 2
+                pub.send(pad(b"batch") + msgpack.packb(items, use_bin_type=True))
+            sent += len(chunk)
+            if a.pace:
+                time.sleep(a.pace)
+            drain_snaps()
+        result["sent"] = sent
+        result["garbage"] = garbage
+        if a.mode == "sigint":
+            time.sleep(0.6)
+            drain_snaps()
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.6)
+            result["alive_after_sigint"] = proc.poll() is None
+            rest = records[limit:]
+            for j in range(0, len(rest), a.batch):
+                items = [msgpack.packb(r, use_bin_type=True) for r in rest[j:j + a.batch]]
+                pub.send(pad(b"batch") + msgpack.packb(items, use_bin_type=True))
+            result["sent"] += len(rest)
+        elif a.mode == "sigterm":
+            time.sleep(0.6)
+            drain_snaps()
+            proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + a.timeout
+        while proc.poll() is None and time.monotonic() < deadline:
+            drain_snaps()
+            time.sleep(0.02)
+        time.sleep(0.1)
+        drain_snaps()
+        if proc.poll() is None:
+            proc.kill()
+            result["killed"] = True
+        result["exit"] = proc.wait()
+        result["snapshots"] = snaps
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for s in (pub, ready, sub):
+            s.close(0)
+        ctx.term()
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,390 @@
+// Package aggregator folds decoded sample events into the metrics registry:
+// the per-sample table, the trigger rules (latency, TTFT, chunk deltas,
+// TPOT, ISL, OSL), the counters, tracked blocks and the legacy LoadGen
+// window. It is the Go counterpart of upstream's MetricsAggregatorService
+// .process and MetricsTable, without any I/O: the daemon, replay and the
+// demo all drive the same Aggregator, so they give identical snapshots.
+//
+// An Aggregator is owned by one goroutine; nothing in it is synchronised.
+package aggregator
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+)
+
+// Counter names, in registration (= snapshot) order.
+const (
+	TotalSamplesIssued               = "total_samples_issued"
+	TotalSamplesCompleted            = "total_samples_completed"
+	TotalSamplesFailed               = "total_samples_failed"
+	TrackedSamplesIssued             = "tracked_samples_issued"
+	TrackedSamplesCompleted          = "tracked_samples_completed"
+	TrackedSamplesFailed             = "tracked_samples_failed"
+	TrackedFinishReasonStop          = "tracked_finish_reason_stop"
+	TrackedFinishReasonLength        = "tracked_finish_reason_length"
+	TrackedFinishReasonToolCalls     = "tracked_finish_reason_tool_calls"
+	TrackedFinishReasonContentFilter = "tracked_finish_reason_content_filter"
+	TrackedFinishReasonFunctionCall  = "tracked_finish_reason_function_call"
+	TrackedFinishReasonOther         = "tracked_finish_reason_other"
+	TrackedDurationNs                = "tracked_duration_ns"
+	LegacyLoadgenWindowDurationNs    = "legacy_loadgen_window_duration_ns"
+	TotalDurationNs                  = "total_duration_ns"
+)
+
+// CounterNames lists the counters in registration order.
+var CounterNames = [...]string{
+	TotalSamplesIssued, TotalSamplesCompleted, TotalSamplesFailed,
+	TrackedSamplesIssued, TrackedSamplesCompleted, TrackedSamplesFailed,
+	TrackedFinishReasonStop, TrackedFinishReasonLength, TrackedFinishReasonToolCalls,
+	TrackedFinishReasonContentFilter, TrackedFinishReasonFunctionCall, TrackedFinishReasonOther,
+	TrackedDurationNs, LegacyLoadgenWindowDurationNs, TotalDurationNs,
+}
+
+// Series names.
+const (
+	SampleLatencyNs = "sample_latency_ns"
+	ISL             = "isl"
+	OSL             = "osl"
+	TTFTNs          = "ttft_ns"
+	ChunkDeltaNs    = "chunk_delta_ns"
+	TPOTNs          = "tpot_ns"
+)
+
+// HDR bounds of the live view, as upstream.
+const (
+	nsHDRLow     = 1
+	nsHDRHigh    = 3_600_000_000_000 // one hour in ns
+	tokenHDRLow  = 1
+	tokenHDRHigh = 10_000_000
+)
+
+const (
+	cTotalIssued = iota
+	cTotalCompleted
+	cTotalFailed
+	cTrackedIssued
+	cTrackedCompleted
+	cTrackedFailed
+	cFinishStop
+	cFinishLength
+	cFinishToolCalls
+	cFinishContentFilter
+	cFinishFunctionCall
+	cFinishOther
+	cTrackedDuration
+	cLegacyWindow
+	cTotalDuration
+	numCounters
+)
+
+// Config configures an Aggregator.
+type Config struct {
+	// Streaming registers ttft_ns, chunk_delta_ns and tpot_ns.
+	Streaming bool
+	// SigFigs is the HDR precision of the live view (default 3).
+	SigFigs int
+	// Buckets is the histogram bucket count per series (default 30).
+	Buckets int
+	// EarlyStopping, when non-nil, adds early-stopping estimates to the
+	// tail-latency series of the final snapshot.
+	EarlyStopping *metrics.EarlyStoppingSpec
+	// Tokens receives the text and chat-template token work; nil means no
+	// tokenizer: only pre-tokenized prompts (token_ids) produce ISL.
+	Tokens TokenSink
+	// Log receives the aggregator's warnings; nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Result reports what a Process call saw that the caller must act on.
+type Result struct {
+	// Started is true when this call processed the run's first STARTED.
+	Started bool
+	// Ended is true when this call processed ENDED; records after it
+	// were ignored, and every later call ignores everything.
+	Ended bool
+}
+
+// Aggregator folds events into a metrics.Registry.
+type Aggregator struct {
+	reg      *metrics.Registry
+	counters [numCounters]metrics.CounterID
+
+	latency, isl, osl, ttft, chunkDelta, tpot metrics.SeriesID
+	streaming                                 bool
+
+	table  *Table
+	tokens TokenSink
+	log    *slog.Logger
+
+	started       bool
+	sessionStart  int64
+	totalDuration int64
+	ended         bool
+	state         snapshot.State
+
+	processed int64
+}
+
+// New registers the counters and series of cfg on a new registry and
+// returns an Aggregator in state Initialize.
+func New(cfg Config) (*Aggregator, error) {
+	if cfg.SigFigs == 0 {
+		cfg.SigFigs = 3
+	}
+	if cfg.Buckets == 0 {
+		cfg.Buckets = 30
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	a := &Aggregator{
+		reg:          metrics.NewRegistry(cfg.EarlyStopping),
+		streaming:    cfg.Streaming,
+		table:        NewTable(),
+		tokens:       cfg.Tokens,
+		log:          cfg.Log,
+		sessionStart: none,
+		latency:      -1, isl: -1, osl: -1, ttft: -1, chunkDelta: -1, tpot: -1,
+	}
+	for i, name := range CounterNames {
+		id, err := a.reg.RegisterCounter(name)
+		if err != nil {
+			return nil, fmt.Errorf("register counter %s: %w", name, err)
+		}
+		a.counters[i] = id
+	}
+	ns := metrics.SeriesOpts{HDRLow: nsHDRLow, HDRHigh: nsHDRHigh, SigFigs: cfg.SigFigs, Buckets: cfg.Buckets}
+	tok := metrics.SeriesOpts{HDRLow: tokenHDRLow, HDRHigh: tokenHDRHigh, SigFigs: cfg.SigFigs, Buckets: cfg.Buckets}
+	tail := ns
+	tail.TailLatency = true
+	tpot := tail
+	tpot.Float = true
+	regs := []struct {
+		name string
+		opts metrics.SeriesOpts
+		id   *metrics.SeriesID
+	}{
+		{SampleLatencyNs, tail, &a.latency},
+		{ISL, tok, &a.isl},
+		{OSL, tok, &a.osl},
+	}
+	if cfg.Streaming {
+		regs = append(regs,
+			struct {
+				name string
+				opts metrics.SeriesOpts
+				id   *metrics.SeriesID
+			}{TTFTNs, tail, &a.ttft},
+			struct {
+				name string
+				opts metrics.SeriesOpts
+				id   *metrics.SeriesID
+			}{ChunkDeltaNs, ns, &a.chunkDelta},
+			struct {
+				name string
+				opts metrics.SeriesOpts
+				id   *metrics.SeriesID
+			}{TPOTNs, tpot, &a.tpot},
+		)
+	}
+	for _, r := range regs {
+		id, err := a.reg.RegisterSeries(r.name, r.opts)
+		if err != nil {
+			return nil, fmt.Errorf("register series %s: %w", r.name, err)
+		}
+		*r.id = id
+	}
+	return a, nil
+}
+
+// Registry returns the registry the aggregator records into.
+func (a *Aggregator) Registry() *metrics.Registry { return a.reg }
+
+// Table returns the per-sample table.
+func (a *Aggregator) Table() *Table { return a.table }
+
+// State returns the session state: Initialize, Live after STARTED,
+// Draining after ENDED.
+func (a *Aggregator) State() snapshot.State { return a.state }
+
+// Ended reports whether ENDED has been processed.
+func (a *Aggregator) Ended() bool { return a.ended }
+
+// Processed returns the number of records handed to Process (including
+// the ones ignored after ENDED).
+func (a *Aggregator) Processed() int64 { return a.processed }
+
+// Pending returns the token work enqueued and not yet recorded.
+func (a *Aggregator) Pending() int64 {
+	if a.tokens == nil {
+		return 0
+	}
+	return a.tokens.Pending()
+}
+
+// Process folds recs in order. It stops at ENDED: later records (in this
+// call or any later one) are ignored, as upstream ignores them.
+func (a *Aggregator) Process(recs []events.Record) Result {
+	var res Result
+	a.processed += int64(len(recs))
+	if a.ended {
+		return res
+	}
+	reg, t := a.reg, a.table
+	for i := range recs {
+		r := &recs[i]
+		if r.Type == events.TypeUnknown {
+			// A payload upstream's codec re-raises on: lost there, so
+			// it touches nothing here either (the decoder counted it).
+			continue
+		}
+		ts := r.TimestampNs
+		if a.started {
+			if elapsed := ts - a.sessionStart; elapsed > a.totalDuration {
+				a.totalDuration = elapsed
+				reg.Set(a.counters[cTotalDuration], elapsed)
+			}
+		}
+		switch {
+		case r.Type.IsSession():
+			if r.Type == events.SessionEnded {
+				a.ended = true
+				a.state = snapshot.Draining
+				res.Ended = true
+				return res
+			}
+			a.sessionEvent(r, &res)
+		case r.Type.IsError():
+			reg.Inc(a.counters[cTotalFailed])
+			if len(r.SampleUUID) > 0 && t.has(r.SampleUUID) {
+				reg.Inc(a.counters[cTrackedFailed])
+			}
+		case r.Type.IsSample():
+			if len(r.SampleUUID) == 0 {
+				continue
+			}
+			a.sampleEvent(r)
+		}
+	}
+	return res
+}
+
+func (a *Aggregator) sessionEvent(r *events.Record, res *Result) {
+	t := a.table
+	switch r.Type {
+	case events.SessionStarted:
+		if a.started {
+			a.log.Error("duplicate STARTED event ignored; the producer must emit STARTED once per session",
+				"original_ts", a.sessionStart, "duplicate_ts", r.TimestampNs)
+		} else {
+			a.started = true
+			a.sessionStart = r.TimestampNs
+			a.state = snapshot.Live
+			res.Started = true
+		}
+		t.sessionStart = r.TimestampNs
+	case events.SessionStartPerformanceTracking:
+		t.startTracking(r.TimestampNs)
+	case events.SessionStopPerformanceTracking:
+		t.stopTracking()
+		a.RefreshDurations()
+	}
+}
+
+func (a *Aggregator) sampleEvent(r *events.Record) {
+	reg, t := a.reg, a.table
+	ts := r.TimestampNs
+	switch r.Type {
+	case events.SampleIssued:
+		if t.tracking {
+			row, _ := t.create(r.SampleUUID)
+			row.block = int32(len(t.blocks) - 1)
+			if t.windowStart == none {
+				t.windowStart = ts
+			}
+			a.fireISL(r)
+			row.issued = ts
+		}
+		reg.Inc(a.counters[cTotalIssued])
+		if t.tracking || t.has(r.SampleUUID) {
+			reg.Inc(a.counters[cTrackedIssued])
+		}
+	case events.SampleRecvFirst:
+		row := t.lookup(r.SampleUUID)
+		if row == nil {
+			return
+		}
+		if a.streaming && row.issued != none {
+			reg.Record(a.ttft, ts-row.issued)
+		}
+		row.recvFirst = ts
+		a.recv(row, ts)
+	case events.SampleRecvNonFirst:
+		if row := t.lookup(r.SampleUUID); row != nil {
+			a.recv(row, ts)
+		}
+	case events.SampleComplete:
+		row := t.lookup(r.SampleUUID)
+		if row != nil {
+			if row.issued != none {
+				reg.Record(a.latency, ts-row.issued)
+			}
+			if a.tokens != nil {
+				a.fireOutput(r, row)
+			}
+			t.completed(row, ts)
+			t.remove(r.SampleUUID)
+		}
+		reg.Inc(a.counters[cTotalCompleted])
+		if row != nil {
+			reg.Inc(a.counters[cTrackedCompleted])
+			if r.HasFinish {
+				reg.Inc(a.counters[finishCounter(r.FinishReason)])
+			}
+		}
+	}
+}
+
+// recv applies a LAST_RECV update: the chunk delta from the previous
+// receive, then the new last receive time.
+func (a *Aggregator) recv(row *row, ts int64) {
+	if a.streaming && row.lastRecv != none {
+		a.reg.Record(a.chunkDelta, ts-row.lastRecv)
+	}
+	row.lastRecv = ts
+}
+
+func finishCounter(reason []byte) int {
+	switch string(reason) {
+	case "stop":
+		return cFinishStop
+	case "length":
+		return cFinishLength
+	case "tool_calls":
+		return cFinishToolCalls
+	case "content_filter":
+		return cFinishContentFilter
+	case "function_call":
+		return cFinishFunctionCall
+	}
+	return cFinishOther
+}
+
+// RefreshDurations sets tracked_duration_ns and the legacy LoadGen window
+// from the table, as upstream does at STOP_PERFORMANCE_TRACKING, before the
+// final snapshot and in the SIGTERM path.
+func (a *Aggregator) RefreshDurations() {
+	a.reg.Set(a.counters[cTrackedDuration], a.table.TrackedDurationNs())
+	a.reg.Set(a.counters[cLegacyWindow], a.table.LoadgenWindowNs())
+}
+
+// Build fills dst with a snapshot in the given state (exact statistics
+// for snapshot.Complete, HDR-derived otherwise).
+func (a *Aggregator) Build(dst *snapshot.Snapshot, state snapshot.State, pending int64, nowNs int64) {
+	a.reg.Build(dst, state, pending, nowNs)
+}

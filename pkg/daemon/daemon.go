@@ -1,0 +1,202 @@
+// Package daemon runs the aggregator service: it subscribes to the load
+// generator's event PUB socket, folds every event on one owner goroutine,
+// publishes live snapshots, and writes the final snapshot when the run ends
+// (ENDED) or is interrupted (SIGTERM).
+//
+// Ownership: the receive goroutine owns the SUB socket and hands whole
+// frames over a channel; the owner goroutine (Run's caller) owns the
+// decoder, the Aggregator (table + registry) and the snapshot buffers; the
+// transport.Publisher owns its socket and send queue.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/aggregator"
+	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/transport"
+)
+
+// Config is the daemon's configuration: the command line of UPSTREAM.md §1.
+type Config struct {
+	SocketDir        string
+	SocketName       string
+	MetricsSocket    string
+	MetricsOutputDir string
+	PublishInterval  time.Duration
+	DrainTimeout     time.Duration // 0 = unlimited
+	HDRSigFigs       int
+	HistogramBuckets int
+	Tokenizer        string
+	TokenizerWorkers int
+	Streaming        bool
+	EarlyStopping    bool
+	ReadinessPath    string
+	ReadinessID      int64
+	// PublisherLinger bounds how long Close waits to deliver the final
+	// snapshot frame to live readers.
+	PublisherLinger time.Duration
+}
+
+// ReadyMarker is touched in MetricsOutputDir once signal handlers are
+// installed.
+const ReadyMarker = ".ready"
+
+// Validate checks cfg the way upstream's CLI does, with one clear error.
+func (c *Config) Validate() error {
+	switch {
+	case c.SocketDir == "":
+		return errors.New("--socket-dir is required")
+	case c.SocketName == "":
+		return errors.New("--socket-name is required")
+	case c.MetricsSocket == "":
+		return errors.New("--metrics-socket is required")
+	case c.MetricsOutputDir == "":
+		return errors.New("--metrics-output-dir is required")
+	case c.PublishInterval <= 0:
+		return fmt.Errorf("--publish-interval must be > 0, got %v", c.PublishInterval.Seconds())
+	case c.DrainTimeout < 0:
+		return fmt.Errorf("--drain-timeout must be >= 0, got %v", c.DrainTimeout.Seconds())
+	case c.HDRSigFigs < 1 || c.HDRSigFigs > 5:
+		return fmt.Errorf("--hdr-sig-figs must be between 1 and 5, got %d", c.HDRSigFigs)
+	case c.HistogramBuckets < 1:
+		return fmt.Errorf("--n-histogram-buckets must be >= 1, got %d", c.HistogramBuckets)
+	case c.TokenizerWorkers < 0:
+		return fmt.Errorf("--tokenizer-workers must be >= 0, got %d", c.TokenizerWorkers)
+	}
+	st, err := os.Stat(c.MetricsOutputDir)
+	if err != nil || !st.IsDir() {
+		return fmt.Errorf("--metrics-output-dir %s does not exist or is not a directory; the parent process must create it before launching the aggregator", c.MetricsOutputDir)
+	}
+	if c.Tokenizer != "" {
+		return fmt.Errorf("--tokenizer %s: text tokenization is not available in this build; run without --tokenizer (pre-tokenized token_ids still give ISL)", c.Tokenizer)
+	}
+	return nil
+}
+
+// readyWaitForPublisher bounds how long readiness waits for the event
+// subscription to be established.
+const readyWaitForPublisher = 2 * time.Second
+
+// frameQueue is the depth of the receive → owner hand-off, in frames
+// (a batch frame carries up to 1000 events).
+const frameQueue = 256
+
+// Run runs the daemon until the final snapshot is written, then returns
+// nil; it returns an error only when start-up fails. ctx cancellation is
+// treated like SIGTERM.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.PublisherLinger == 0 {
+		cfg.PublisherLinger = 2 * time.Second
+	}
+	var es *metrics.EarlyStoppingSpec
+	if cfg.EarlyStopping {
+		es = metrics.DefaultEarlyStoppingSpec()
+	}
+	agg, err := aggregator.New(aggregator.Config{
+		Streaming:     cfg.Streaming,
+		SigFigs:       cfg.HDRSigFigs,
+		Buckets:       cfg.HistogramBuckets,
+		EarlyStopping: es,
+		Log:           log,
+	})
+	if err != nil {
+		return err
+	}
+
+	// Signal handlers first: SIGINT is ignored (the parent drives shutdown
+	// through ENDED), SIGTERM writes an INTERRUPTED final snapshot.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+
+	pub, err := transport.NewPublisher(transport.IPCEndpoint(cfg.SocketDir, cfg.MetricsSocket), log)
+	if err != nil {
+		return fmt.Errorf("bind metrics socket: %w", err)
+	}
+	subCtx, cancelSub := context.WithCancel(context.Background())
+	defer cancelSub()
+	sub, err := transport.NewSubscriber(subCtx, transport.IPCEndpoint(cfg.SocketDir, cfg.SocketName), log)
+	if err != nil {
+		pub.Close(0)
+		return fmt.Errorf("subscribe to events: %w", err)
+	}
+
+	readyFile := filepath.Join(cfg.MetricsOutputDir, ReadyMarker)
+	if err := touch(readyFile); err != nil {
+		log.Warn("could not touch ready marker", "path", readyFile, "err", err)
+	}
+	if cfg.ReadinessPath != "" {
+		go func() {
+			// Give the subscription a moment to reach the publisher so the
+			// benchmark's first events are not lost to ZeroMQ's slow-joiner
+			// window; signal anyway if the publisher is not there yet.
+			select {
+			case <-sub.Connected():
+			case <-time.After(readyWaitForPublisher):
+				log.Warn("event publisher not reachable yet; signalling readiness anyway", "socket", cfg.SocketName)
+			case <-subCtx.Done():
+			}
+			ep := transport.IPCEndpoint(cfg.SocketDir, cfg.ReadinessPath)
+			if err := transport.SendReady(subCtx, ep, cfg.ReadinessID, 5*time.Second); err != nil {
+				log.Error("readiness signal failed", "endpoint", ep, "err", err)
+			} else {
+				log.Debug("readiness signal sent", "endpoint", ep, "id", cfg.ReadinessID)
+			}
+		}()
+	}
+
+	frames := make(chan []byte, frameQueue)
+	done := make(chan struct{})
+	defer close(done)
+	go receive(sub, frames, done, log)
+
+	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release}
+	o.loop(ctx, frames, sigs)
+
+	cancelSub()
+	sub.Close()
+	if err := pub.Close(cfg.PublisherLinger); err != nil {
+		log.Warn("closing metrics publisher", "err", err)
+	}
+	return nil
+}
+
+// receive moves frames from the SUB socket to the owner until the socket
+// is closed.
+func receive(sub *transport.Subscriber, out chan<- []byte, done <-chan struct{}, log *slog.Logger) {
+	defer close(out)
+	for {
+		frame, err := sub.Recv()
+		if err != nil {
+			log.Debug("event subscriber stopped", "err", err)
+			return
+		}
+		select {
+		case out <- frame:
+		case <-done:
+			return
+		}
+	}
+}
+
+func touch(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	_ = os.Chtimes(path, now, now)
+	return f.Close()
+}

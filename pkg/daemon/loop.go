@@ -1,0 +1,164 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/aggregator"
+	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/transport"
+)
+
+// decodeErrorLogEvery rate-limits the decode_errors log line.
+const decodeErrorLogEvery = time.Second
+
+// owner is the state of the owner goroutine: everything in it is touched
+// only from loop.
+type owner struct {
+	cfg Config
+	log *slog.Logger
+	agg *aggregator.Aggregator
+	pub *transport.Publisher
+	// release hands a folded frame's buffer back to the subscriber for
+	// reuse; records alias the frame, so only after Process.
+	release func([]byte)
+
+	dec   events.Decoder
+	batch events.Batch
+	snap  snapshot.Snapshot
+
+	// decode error accounting for the rate-limited log line
+	decodeErrors     int64
+	decodeErrorsLast int64
+	lastDecodeErr    error
+	droppedFrames    int64
+	lastErrLog       time.Time
+}
+
+// loop folds frames until ENDED, SIGTERM or ctx cancellation, then writes
+// the final snapshot.
+func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.Signal) {
+	var tick <-chan time.Time
+	var ticker *time.Ticker
+	defer func() {
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}()
+	interrupted := false
+	for !interrupted {
+		select {
+		case frame, ok := <-frames:
+			if !ok {
+				// The subscriber died; without events we can only wait
+				// for SIGTERM. Keep serving ticks and signals.
+				frames = nil
+				continue
+			}
+			res := o.fold(frame)
+			o.release(frame)
+			if res.Started && ticker == nil {
+				ticker = time.NewTicker(o.cfg.PublishInterval)
+				tick = ticker.C
+			}
+			if res.Ended {
+				o.log.Info("ENDED received; finalizing", "records", o.agg.Processed())
+				o.finalize(snapshot.Complete)
+				return
+			}
+		case <-tick:
+			o.publishLive()
+		case s := <-sigs:
+			if s == syscall.SIGINT {
+				o.log.Info("SIGINT ignored; the parent's ENDED path drives shutdown")
+				continue
+			}
+			o.log.Warn("SIGTERM received; writing INTERRUPTED final snapshot")
+			interrupted = true
+		case <-ctx.Done():
+			o.log.Warn("context cancelled; writing INTERRUPTED final snapshot")
+			interrupted = true
+		}
+	}
+	o.finalize(snapshot.Interrupted)
+}
+
+// fold decodes one frame and folds its records.
+func (o *owner) fold(frame []byte) aggregator.Result {
+	o.batch.Reset()
+	if err := o.dec.DecodeFrame(frame, &o.batch); err != nil {
+		o.droppedFrames++
+		o.log.Error("dropping undecodable frame", "bytes", len(frame), "err", err)
+		return aggregator.Result{}
+	}
+	if o.batch.Malformed+o.batch.Dropped > 0 {
+		o.decodeErrors += int64(o.batch.Malformed + o.batch.Dropped)
+		for i := range o.batch.Records {
+			if err := o.batch.Records[i].Err; err != nil {
+				o.lastDecodeErr = err
+			}
+		}
+	}
+	o.logDecodeErrors(false)
+	return o.agg.Process(o.batch.Records)
+}
+
+// logDecodeErrors emits at most one decode_errors line per interval.
+func (o *owner) logDecodeErrors(force bool) {
+	n := o.decodeErrors - o.decodeErrorsLast
+	if n == 0 {
+		return
+	}
+	now := time.Now()
+	if !force && now.Sub(o.lastErrLog) < decodeErrorLogEvery {
+		return
+	}
+	o.lastErrLog = now
+	o.decodeErrorsLast = o.decodeErrors
+	o.log.Warn("malformed event payloads counted as error.generic",
+		"decode_errors", n, "decode_errors_total", o.decodeErrors, "last_error", o.lastDecodeErr)
+}
+
+// publishLive publishes one live (or draining) snapshot.
+func (o *owner) publishLive() {
+	o.agg.Build(&o.snap, o.agg.State(), o.agg.Pending(), events.MonotonicNs())
+	// The publisher owns the frame it is handed (it may queue it), so
+	// each snapshot gets its own buffer; at 4 Hz this is noise.
+	o.pub.Publish(snapshot.AppendFrame(nil, &o.snap))
+}
+
+// finalize writes the terminal snapshot (file first, then the wire frame).
+func (o *owner) finalize(state snapshot.State) {
+	o.logDecodeErrors(true)
+	Finalize(o.agg, &o.snap, o.cfg.MetricsOutputDir, state, o.log)
+	// The publisher owns the frame it is handed (it may queue it), so
+	// each snapshot gets its own buffer; at 4 Hz this is noise.
+	o.pub.Publish(snapshot.AppendFrame(nil, &o.snap))
+}
+
+// Finalize builds the terminal snapshot of agg into snap and writes it
+// atomically to dir/final_snapshot.json: refresh the tracked-duration and
+// LoadGen-window counters, build (exact for Complete), write. A write
+// failure is logged and returned; snap is filled either way so the caller
+// can still publish it. The daemon, replay and demo all finish through it.
+func Finalize(agg *aggregator.Aggregator, snap *snapshot.Snapshot, dir string, state snapshot.State, log *slog.Logger) error {
+	agg.RefreshDurations()
+	pending := agg.Pending()
+	if state == snapshot.Complete && pending > 0 {
+		log.Warn("tokenizer drain incomplete", "n_pending_tasks", pending)
+	}
+	agg.Build(snap, state, pending, events.MonotonicNs())
+	path := filepath.Join(dir, snapshot.FinalFileName)
+	if err := snapshot.WriteFinal(dir, snap); err != nil {
+		log.Error("writing final snapshot failed", "path", path, "err", err)
+		return fmt.Errorf("write final snapshot %s: %w", path, err)
+	}
+	log.Info("final snapshot written", "path", path, "state", state.String(), "n_pending_tasks", pending)
+	return nil
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests use, from Debian's packages: libzmq via
+# python3-zmq (publisher/subscriber peers), python3-msgpack (wire checks),
+# python3-numpy (percentile/histogram oracle), tmux. Idempotent and quiet when
+# everything is already there.
+set -euo pipefail
+py=/usr/bin/python3
+need=()
+"$py" -c 'import zmq' 2>/dev/null || need+=(python3-zmq)
+"$py" -c 'import msgpack' 2>/dev/null || need+=(python3-msgpack)
+"$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+command -v tmux >/dev/null || need+=(tmux)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: need root to apt-get install ${need[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "install-deps: installed ${need[*]}"
