@@ -87,8 +87,9 @@ func (c *Config) Validate() error {
 const readyWaitForPublisher = 2 * time.Second
 
 // frameQueue is the depth of the receive → owner hand-off, in frames
-// (a batch frame carries up to 1000 events).
-const frameQueue = 256
+// (a batch frame carries up to 1000 events); the subscriber queues more
+// behind it, and its buffer free list is sized for both.
+const frameQueue = 8
 
 // Run runs the daemon until the final snapshot is written, then returns
 // nil; it returns an error only when start-up fails. ctx cancellation is

@@ -159,6 +159,7 @@ func Finalize(agg *aggregator.Aggregator, snap *snapshot.Snapshot, dir string, s
 		log.Error("writing final snapshot failed", "path", path, "err", err)
 		return fmt.Errorf("write final snapshot %s: %w", path, err)
 	}
-	log.Info("final snapshot written", "path", path, "state", state.String(), "n_pending_tasks", pending)
+	log.Info("final snapshot written", "path", path, "state", state.String(), "n_pending_tasks", pending,
+		"records", agg.Processed(), "max_rss_bytes", maxRSSBytes())
 	return nil
 }
