@@ -25,6 +25,7 @@ type demoFlags struct {
 	keep     bool
 	interval float64
 	qps      float64
+	block    float64
 }
 
 func newDemoCmd(lf *logFlags) *cobra.Command {
@@ -53,6 +54,7 @@ final_snapshot.json is.`,
 	cmd.Flags().BoolVar(&f.keep, "keep", true, "keep the output directory (final_snapshot.json) after the run")
 	cmd.Flags().Float64Var(&f.interval, "publish-interval", 0.5, "daemon live snapshot interval, seconds")
 	cmd.Flags().Float64Var(&f.qps, "qps", 0, "issue rate inside tracked blocks (default: the demo's 120)")
+	cmd.Flags().Float64Var(&f.block, "block", 0, "seconds of issuing per tracked block (default: the demo's 3.5)")
 	return cmd
 }
 
@@ -146,6 +148,9 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 	cfg := loadgen.DemoConfig()
 	if f.qps > 0 {
 		cfg.QPS = f.qps
+	}
+	if f.block > 0 {
+		cfg.Block = seconds(f.block)
 	}
 	items := loadgen.Schedule(cfg)
 	played := make(chan error, 1)
