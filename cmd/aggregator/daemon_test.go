@@ -37,6 +37,7 @@ type launchResult struct {
 	AliveSIGINT  *bool    `json:"alive_after_sigint"`
 	Snapshots    [][]any  `json:"snapshots"`
 	Subscription string   `json:"subscription"`
+	Restarted    bool     `json:"restarted"`
 }
 
 // launch runs the benchmark-style launcher against the built binary.
@@ -278,4 +279,77 @@ func countLines(t *testing.T, path string) int {
 		n++
 	}
 	return n
+}
+
+// TestDaemonSurvivesPublisherRestart: the event PUB goes away mid-run and a
+// new one binds the same path; the daemon redials and the final snapshot
+// still equals upstream's for the whole stream.
+func TestDaemonSurvivesPublisherRestart(t *testing.T) {
+	c := golden(t, "streaming")
+	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--batch", "200", "--restart-at", "1600"}, c.args)
+	if !res.Restarted {
+		t.Fatal("launcher did not restart the publisher")
+	}
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	compareFinal(t, c, out)
+}
+
+// TestReplayAndZMQAgree folds the same stream through replay and through the
+// daemon over IPC: the two final snapshots are identical (volatile fields
+// aside), float for float.
+func TestReplayAndZMQAgree(t *testing.T) {
+	c := golden(t, "earlystop")
+	_, zmqOut := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--batch", "1000"}, c.args)
+	replayOut := t.TempDir()
+	args := append([]string{"replay", filepath.Join(c.dir, "events.jsonl.gz"), "--metrics-output-dir", replayOut}, c.args...)
+	if b, err := exec.Command(binPath, args...).CombinedOutput(); err != nil {
+		t.Fatalf("replay: %v\n%s", err, b)
+	}
+	a, err := os.ReadFile(filepath.Join(zmqOut, "final_snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(replayOut, "final_snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := snapcmp.Diff(a, b, snapcmp.Options{RelTol: 1e-300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Error(d)
+	}
+}
+
+// TestDaemonSIGTERMBeforeStarted: SIGTERM in state initialize still writes
+// an interrupted final snapshot (all zero) and exits 0.
+func TestDaemonSIGTERMBeforeStarted(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, out := launch(t, empty, []string{"--mode", "sigterm"}, nil)
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	if file["state"] != "interrupted" {
+		t.Errorf("state %v, want interrupted", file["state"])
+	}
+	if v := fileCounter(t, file, "total_samples_issued"); v != 0 {
+		t.Errorf("total_samples_issued %v, want 0", v)
+	}
+	if len(res.Snapshots) != 1 || res.Snapshots[0][2] != "interrupted" {
+		t.Errorf("want exactly the terminal frame (no live ticks before STARTED), got %d frames", len(res.Snapshots))
+	}
 }

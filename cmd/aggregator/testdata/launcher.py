@@ -47,6 +47,8 @@ def main():
     ap.add_argument("--garbage", action="store_true", help="mix malformed items into batches")
     ap.add_argument("--pace", type=float, default=0.0, help="seconds to sleep between frames")
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--restart-at", type=int, default=0,
+                    help="close the event PUB after this many records and bind a new one (publisher restart)")
     ap.add_argument("extra", nargs="*")
     a = ap.parse_args()
 
@@ -88,7 +90,21 @@ def main():
         sent = 0
         i = 0
         garbage = 0
+        restarted = False
         while i < limit:
+            if a.restart_at and not restarted and i >= a.restart_at:
+                # Publisher restart: a new socket binds the same path; the
+                # daemon must notice, redial and subscribe again.
+                pub.close(0)
+                time.sleep(0.3)
+                pub = ctx.socket(zmq.XPUB)
+                pub.setsockopt(zmq.SNDHWM, 0)
+                pub.bind(f"ipc://{a.socket_dir}/ev")
+                if not pub.poll(10_000):
+                    raise SystemExit("daemon never re-subscribed after the restart")
+                pub.recv()
+                restarted = True
+                result["restarted"] = True
             chunk = records[i:min(i + a.batch, limit)]
             i += len(chunk)
             if len(chunk) == 1:
