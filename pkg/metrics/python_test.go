@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,11 +15,22 @@ import (
 // 1.24) and, where upstream code is needed, import it from the reference
 // checkout with the oracle's stand-in packages on sys.path. They are skipped
 // when those are not present.
-const (
-	pythonBin    = "/usr/bin/python3"
-	upstreamSrc  = "/tmp/ref/endpoints/src"
-	upstreamStub = "/work/shared/oracle/stubs"
+// The upstream checkout is $UPSTREAM (default /tmp/ref/endpoints, where
+// shared/oracle expects it); the stand-ins come from the shared/ folder
+// beside the repository (CI lays it there) or $ORACLE.
+const pythonBin = "/usr/bin/python3"
+
+var (
+	upstreamSrc  = filepath.Join(envOr("UPSTREAM", "/tmp/ref/endpoints"), "src")
+	upstreamStub = filepath.Join(envOr("ORACLE", filepath.Join("..", "..", "..", "shared", "oracle")), "stubs")
 )
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
 
 // runPython runs script with in JSON-encoded on stdin and decodes its JSON
 // stdout into out. With upstream set, the upstream package is importable.
