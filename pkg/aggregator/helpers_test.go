@@ -56,10 +56,12 @@ func promptIDs(ids ...int64) []byte {
 	return prompt(events.PromptData{TokenIDs: ids})
 }
 
-func one(s string) events.Chunks         { return events.Chunks{Kind: events.ChunksStr, Str: s} }
-func list(s ...string) events.Chunks     { return events.Chunks{Kind: events.ChunksList, List: append([]string{}, s...)} }
-func noReasoning() events.Chunks         { return events.Chunks{} }
-func textOutput(s string) []byte         { return tmo(one(s), noReasoning(), nil) }
+func one(s string) events.Chunks { return events.Chunks{Kind: events.ChunksStr, Str: s} }
+func list(s ...string) events.Chunks {
+	return events.Chunks{Kind: events.ChunksList, List: append([]string{}, s...)}
+}
+func noReasoning() events.Chunks            { return events.Chunks{} }
+func textOutput(s string) []byte            { return tmo(one(s), noReasoning(), nil) }
 func streamingText(chunks ...string) []byte { return tmo(list(chunks...), noReasoning(), nil) }
 
 func tmo(out, reasoning events.Chunks, toolCalls []events.Value) []byte {

@@ -35,6 +35,28 @@ def load(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def counters(snap):
+    return tuple(m[2] for m in snap[4] if m[0] == "counter")
+
+
+def wait_quiet(snaps, drain, timeout=15.0):
+    """Wait until the daemon has folded everything sent: two consecutive live
+    snapshots with identical counters (at least 0.6 s after the last send)."""
+    deadline = time.monotonic() + timeout
+    time.sleep(0.6)
+    seen = len(snaps)
+    stable = 0
+    last = None
+    while time.monotonic() < deadline and stable < 2:
+        drain()
+        while seen < len(snaps):
+            c = counters(snaps[seen])
+            stable = stable + 1 if c == last else 0
+            last = c
+            seen += 1
+        time.sleep(0.05)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aggregator", required=True)
@@ -95,7 +117,10 @@ def main():
             if a.restart_at and not restarted and i >= a.restart_at:
                 # Publisher restart: a new socket binds the same path; the
                 # daemon must notice, redial and subscribe again.
-                pub.close(0)
+                # Let what was sent reach the daemon first: frames still
+                # queued in libzmq die with the socket, as in any restart.
+                time.sleep(0.5)
+                pub.close(2000)
                 time.sleep(0.3)
                 pub = ctx.socket(zmq.XPUB)
                 pub.setsockopt(zmq.SNDHWM, 0)
@@ -136,8 +161,10 @@ def main():
                 pub.send(pad(b"batch") + msgpack.packb(items, use_bin_type=True))
             result["sent"] += len(rest)
         elif a.mode == "sigterm":
-            time.sleep(0.6)
-            drain_snaps()
+            if sent:
+                wait_quiet(snaps, drain_snaps)
+            else:
+                time.sleep(0.3)
             proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + a.timeout
         while proc.poll() is None and time.monotonic() < deadline:
