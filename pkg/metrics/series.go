@@ -61,12 +61,12 @@ type series struct {
 	sumSqI   uint192
 	minI     int64
 	maxI     int64
-	rawI     []int64
+	rawI     rawValues[int64]
 	totalF   float64
 	sumSqF   float64
 	minF     float64
 	maxF     float64
-	rawF     []float64
+	rawF     rawValues[float64]
 	edges    []float64 // live scratch, reused every snapshot
 	hcounts  []int64   // live scratch
 	pctVals  []float64 // live scratch
@@ -165,7 +165,7 @@ func (s *series) recordInt(v int64) {
 		s.warnClamp(v)
 	}
 	s.hdr.record(c)
-	s.rawI = append(s.rawI, v)
+	s.rawI.add(v)
 	s.isorted = false
 }
 
@@ -191,7 +191,7 @@ func (s *series) recordFloat(v float64) {
 		s.warnClamp(v)
 	}
 	s.hdr.record(int64(c))
-	s.rawF = append(s.rawF, v)
+	s.rawF.add(v)
 	s.isorted = false
 }
 
@@ -302,24 +302,26 @@ func (s *series) liveStats(pv []float64, counts []int64) {
 // clipped values).
 func (s *series) exactStats(pv []float64, counts []int64) {
 	if s.isFloat {
+		vals := s.rawF.all()
 		if !s.isorted {
-			slices.Sort(s.rawF)
+			slices.Sort(vals)
 			s.isorted = true
 		}
 		for i, p := range s.pcts {
-			pv[i] = s.rawF[lowerIndex(len(s.rawF), p)]
+			pv[i] = vals[lowerIndex(len(vals), p)]
 		}
-		exactCounts(counts, s.rawF, s.edges)
+		exactCounts(counts, vals, s.edges)
 		return
 	}
+	vals := s.rawI.all()
 	if !s.isorted {
-		slices.Sort(s.rawI)
+		slices.Sort(vals)
 		s.isorted = true
 	}
 	for i, p := range s.pcts {
-		pv[i] = float64(s.rawI[lowerIndex(len(s.rawI), p)])
+		pv[i] = float64(vals[lowerIndex(len(vals), p)])
 	}
-	exactCounts(counts, s.rawI, s.edges)
+	exactCounts(counts, vals, s.edges)
 }
 
 // earlyStopping computes the compact early-stopping map over the sorted raw
@@ -337,9 +339,9 @@ func (s *series) earlyStopping() []snapshot.Estimate {
 		var r ESResult
 		var err error
 		if s.isFloat {
-			r, err = ESPercentileEstimate(s.rawF, t.Percentile, c)
+			r, err = ESPercentileEstimate(s.rawF.all(), t.Percentile, c)
 		} else {
-			r, err = ESPercentileEstimate(s.rawI, t.Percentile, c)
+			r, err = ESPercentileEstimate(s.rawI.all(), t.Percentile, c)
 		}
 		if err != nil {
 			s.log.l.Error(fmt.Sprintf("%s: early-stopping computation failed; omitting the map", s.name),
