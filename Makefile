@@ -3,6 +3,7 @@ GO      ?= go
 BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 60s
+STATICCHECK ?= v0.8.2
 
 .PHONY: all build demo test deps lint vet bench bench-e2e fuzz clean
 
@@ -29,7 +30,7 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 lint: vet
-	@command -v staticcheck >/dev/null && staticcheck $(PKGS) || echo "staticcheck not installed; go vet + gofmt ran"
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) $(PKGS)
 
 ## bench: hot-path benchmarks (decode, fold, registry, snapshot encoders).
 bench:
@@ -41,7 +42,7 @@ bench-e2e: build deps
 
 ## fuzz: fuzz the frame decoder for FUZZTIME.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecodeFrame -fuzztime $(FUZZTIME) ./pkg/events/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeFrame -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./pkg/events/
 
 clean:
 	rm -rf $(BIN)

@@ -164,13 +164,6 @@ func batchItem(rd *reader) ([]byte, error) {
 	return rd.take(n)
 }
 
-// Data tags of the tagged union, by DataKind.
-var dataTags = [...]string{
-	DataTextModelOutput: "TextModelOutput",
-	DataPromptData:      "PromptData",
-	DataErrorData:       "ErrorData",
-}
-
 // DecodePayload decodes one EventRecord payload into r (which it resets).
 // On failure r.Err is set: r is then the error.generic record upstream
 // synthesises (timestamp = now, no uuid), or a TypeUnknown record when

@@ -7,9 +7,6 @@ import (
 	"testing"
 )
 
-// rec builds a payload map from alternating str keys and Values.
-func rec(kvs ...any) []byte { return AppendMsgpack(nil, MapOf(kvs...)) }
-
 // raw wraps pre-encoded msgpack so it can sit inside rec/arr literals.
 type rawMsg []byte
 
