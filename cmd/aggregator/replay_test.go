@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mlperf-tools/aggregator/internal/snapcmp"
 )
 
 // goldenCase is one folder of testdata/replay: an event stream and the final
@@ -66,17 +64,7 @@ func TestReplayMatchesUpstream(t *testing.T) {
 			if b, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("replay: %v\n%s", err, b)
 			}
-			got, err := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			diffs, err := snapcmp.Diff(c.expected, got, snapcmp.Options{Ignore: c.ignore})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range diffs {
-				t.Error(d)
-			}
+			compareFinal(t, c, out)
 		})
 	}
 }

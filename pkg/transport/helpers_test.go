@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/internal/testutil"
 )
 
 // pythonPath is Debian's interpreter, which has python3-zmq (libzmq 4.3)
@@ -51,22 +53,8 @@ type pyProc struct {
 	exited chan struct{}
 }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuf is a goroutine-safe log sink.
+type syncBuf = testutil.SyncBuffer
 
 func startPy(t *testing.T, script string, args ...string) *pyProc {
 	t.Helper()
