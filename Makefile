@@ -20,9 +20,12 @@ demo: build
 deps:
 	scripts/install-deps.sh
 
-## test: the whole suite, race detector on, with its real peers installed.
+## test: the whole suite, race detector on, with its real peers installed;
+## then the tokenizer parity run over the large texts, which -race makes
+## too slow to do in full (it checks one large text under -race).
 test: deps vet
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -timeout 10m -run Parity ./pkg/tokenize/
 
 vet:
 	$(GO) vet $(PKGS)

@@ -1,6 +1,7 @@
 // Command aggregator is a drop-in replacement for the metrics-aggregator
 // subprocess of the MLCommons endpoints benchmark. The root command is the
-// daemon; subcommands (demo, replay) reuse its fold and snapshot code.
+// daemon; subcommands reuse its code: replay and demo its fold and
+// snapshots, tokens the tokenizer.
 package main
 
 import (

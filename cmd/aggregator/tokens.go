@@ -1,0 +1,376 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlperf-tools/aggregator/pkg/hfhub"
+	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+)
+
+// tokenCounter is what `tokens count` needs from a tokenizer: one
+// goroutine's *tokenize.Counter (own scratch and word cache).
+type tokenCounter interface {
+	CountErr(text string) (int, error)
+	Encode(text string) ([]int, error)
+}
+
+var _ tokenCounter = (*tokenize.Counter)(nil)
+
+// inputMode says how an input line becomes the text to tokenize.
+type inputMode int
+
+const (
+	modePlain inputMode = iota // the line itself
+	modeJSONL                  // the "text" string of a JSON object
+	// Issue 5 adds a chat mode here: a "messages" array rendered through
+	// the model's chat template (tokenizer_config.json) before counting.
+	// It plugs into lineText like modeJSONL; nothing else changes.
+)
+
+type tokensCountFlags struct {
+	tokenizer string
+	revision  string
+	cacheDir  string
+	offline   bool
+	jsonl     bool
+	jsonOut   bool
+	ids       bool
+	stripCR   bool
+}
+
+func newTokensCmd(lf *logFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "tokens",
+		Short:         "Tokenizer tools: count tokens as the daemon counts them",
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("tokens: unknown subcommand %q (want count)", args[0])
+			}
+			return errors.New("tokens: missing subcommand (want count)")
+		},
+	}
+	cmd.AddCommand(newTokensCountCmd(lf))
+	return cmd
+}
+
+func newTokensCountCmd(lf *logFlags) *cobra.Command {
+	var f tokensCountFlags
+	cmd := &cobra.Command{
+		Use:   "count --tokenizer MODEL|DIR [--jsonl] [FILE...]",
+		Short: "Print the token count of every input line",
+		Long: `count tokenizes every line of the FILEs (or stdin; "-" is stdin) with the
+tokenizer the daemon would use for --tokenizer, and prints one count per
+line, in order. Counts are without special tokens (add_special_tokens=False),
+as the benchmark counts ISL and OSL; a special token written in the text
+counts as one token.
+
+--tokenizer is a local directory holding tokenizer.json, or a Hugging Face
+model id resolved like transformers does: the hub cache ($HF_HUB_CACHE,
+else $HF_HOME/hub, else ~/.cache/huggingface/hub), else a download from
+$HF_ENDPOINT (token: $HF_TOKEN) into that cache. HF_HUB_OFFLINE=1 or
+--offline uses the cache only.
+
+A line is everything up to a "\n", which is removed; nothing else is
+stripped: a "\r" before it is part of the text (as Python's
+sys.stdin lines with rstrip("\n")) unless --strip-cr. A last line without
+"\n" is a line; an empty input prints nothing. Lines of any length work.
+Input must be valid UTF-8 (the HF tokenizer accepts nothing else): an
+invalid line is an error naming it.
+
+With --jsonl every line is a JSON object whose "text" field (a string) is
+tokenized. --json-out prints {"count": N} per line; --ids prints the token
+ids (space-separated, or {"ids": [...]} with --json-out) instead.`,
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := lf.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			return runTokensCount(cmd.Context(), &f, args, cmd.InOrStdin(), cmd.OutOrStdout(), log)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory with tokenizer.json (required)")
+	fl.StringVar(&f.revision, "revision", "", "model revision: branch, tag or commit hash (default main)")
+	fl.StringVar(&f.cacheDir, "cache-dir", "", "hub cache directory (default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)")
+	fl.BoolVar(&f.offline, "offline", false, "never touch the network: use the hub cache only (as HF_HUB_OFFLINE=1)")
+	fl.BoolVar(&f.jsonl, "jsonl", false, `input lines are JSON objects; count their "text" field`)
+	fl.BoolVar(&f.jsonOut, "json-out", false, `print {"count": N} (or {"ids": [...]}) per line`)
+	fl.BoolVar(&f.ids, "ids", false, "print the token ids instead of the count (debugging)")
+	fl.BoolVar(&f.stripCR, "strip-cr", false, `drop one "\r" before each "\n" (CRLF files)`)
+	return cmd
+}
+
+func runTokensCount(ctx context.Context, f *tokensCountFlags, files []string, stdin io.Reader, stdout io.Writer, log *slog.Logger) (err error) {
+	if f.tokenizer == "" {
+		return errors.New("--tokenizer is required")
+	}
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	for _, name := range files {
+		if name == "-" {
+			continue
+		}
+		if st, err := os.Stat(name); err != nil {
+			return fmt.Errorf("input: %w", err)
+		} else if st.IsDir() {
+			return fmt.Errorf("input %s is a directory", name)
+		}
+	}
+	dir, err := hfhub.Resolve(ctx, f.tokenizer, hfhub.TokenizerFiles, hfhub.Options{
+		CacheDir: f.cacheDir, Offline: f.offline, Revision: f.revision, Log: log,
+	})
+	if err != nil {
+		return fmt.Errorf("--tokenizer: %w", err)
+	}
+	start := time.Now()
+	tok, err := tokenize.LoadDir(dir)
+	if err != nil {
+		return fmt.Errorf("load tokenizer from %s: %w", dir, err)
+	}
+	log.Debug("tokenizer loaded", "dir", dir, "identity", tok.Identity(), "ms", time.Since(start).Milliseconds())
+
+	mode := modePlain
+	if f.jsonl {
+		mode = modeJSONL
+	}
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	defer func() {
+		if ferr := w.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("write output: %w", ferr)
+		}
+	}()
+	lc := lineCounter{tok: tok.NewCounter(), mode: mode, f: f, w: w}
+	for _, name := range files {
+		if err := lc.countFile(name, stdin); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lineCounter counts the lines of its inputs into w.
+type lineCounter struct {
+	tok  tokenCounter
+	mode inputMode
+	f    *tokensCountFlags
+	w    *bufio.Writer
+	line []byte // long-line accumulator, reused
+	out  []byte // output line, reused
+}
+
+func (lc *lineCounter) countFile(name string, stdin io.Reader) error {
+	var in io.Reader = stdin
+	label := "<stdin>"
+	if name != "-" {
+		fh, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("input: %w", err)
+		}
+		defer fh.Close()
+		in, label = fh, name
+	}
+	r := bufio.NewReaderSize(in, 64<<10)
+	for n := 1; ; n++ {
+		line, ok, err := lc.readLine(r)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", label, err)
+		}
+		if !ok {
+			return nil
+		}
+		if lc.f.stripCR {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+		}
+		text, err := lc.lineText(line)
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", label, n, err)
+		}
+		if err := lc.emit(text); err != nil {
+			return fmt.Errorf("%s:%d: %w", label, n, err)
+		}
+		// Flush whenever no more input is waiting, so an interactive or
+		// piped caller gets each answer as soon as its line is in.
+		if r.Buffered() == 0 {
+			if err := lc.w.Flush(); err != nil {
+				return fmt.Errorf("write output: %w", err)
+			}
+		}
+	}
+}
+
+// readLine returns the next line without its "\n" (ok false at the end of
+// input). The slice is valid until the next call.
+func (lc *lineCounter) readLine(r *bufio.Reader) ([]byte, bool, error) {
+	chunk, err := r.ReadSlice('\n')
+	if err == nil {
+		return chunk[:len(chunk)-1], true, nil // fast path: the line fits the buffer
+	}
+	lc.line = append(lc.line[:0], chunk...)
+	for err == bufio.ErrBufferFull {
+		chunk, err = r.ReadSlice('\n')
+		lc.line = append(lc.line, chunk...)
+	}
+	switch {
+	case err == nil:
+		return lc.line[:len(lc.line)-1], true, nil
+	case err == io.EOF:
+		return lc.line, len(lc.line) > 0, nil
+	}
+	return nil, false, err
+}
+
+// lineText is the text an input line stands for, by mode.
+func (lc *lineCounter) lineText(line []byte) (string, error) {
+	if !utf8.Valid(line) {
+		return "", fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8At(line))
+	}
+	switch lc.mode {
+	case modeJSONL:
+		return jsonlText(line)
+	}
+	return string(line), nil
+}
+
+// jsonlText extracts the "text" string of a JSON object line. Keys match
+// exactly (encoding/json's struct matching would also take "TEXT"); a
+// duplicated key takes the last value, as Python's json does.
+func jsonlText(line []byte) (string, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return "", fmt.Errorf(`want a JSON object with a "text" string: %w`, err)
+	}
+	if obj == nil {
+		return "", errors.New(`want a JSON object with a "text" string, got null`)
+	}
+	raw, ok := obj["text"]
+	if !ok {
+		return "", errors.New(`no "text" field`)
+	}
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", fmt.Errorf(`"text" is not a string: %.40s`, raw)
+	}
+	if hasLoneSurrogate(raw) {
+		return "", errors.New(`"text" has an unpaired surrogate escape (\uD800-\uDFFF): not valid Unicode, which the HF tokenizer rejects`)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf(`"text": %w`, err)
+	}
+	return s, nil
+}
+
+// hasLoneSurrogate reports a \uD800-\uDFFF escape in a JSON string literal
+// that is not a high-low pair; encoding/json would silently turn it into
+// U+FFFD and change the count.
+func hasLoneSurrogate(lit []byte) bool {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(lit) || lit[i] != '\\' || lit[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(lit[i+2:i+6]), 16, 16)
+		return rune(v), err == nil
+	}
+	for i := 0; i < len(lit); i++ {
+		if lit[i] != '\\' {
+			continue
+		}
+		if i+1 < len(lit) && lit[i+1] != 'u' {
+			i++ // a two-character escape such as \\ or \"
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			return false // malformed: json.Unmarshal reports it
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			lo, ok := hex4(i + 6)
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return true
+			}
+			i += 11
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// emit writes the answer for one text.
+func (lc *lineCounter) emit(text string) error {
+	out := lc.out[:0]
+	switch {
+	case lc.f.ids:
+		ids, err := lc.tok.Encode(text)
+		if err != nil {
+			return fmt.Errorf("tokenize: %w", err)
+		}
+		if lc.f.jsonOut {
+			out = append(out, `{"ids": [`...)
+		}
+		for i, id := range ids {
+			if i > 0 {
+				if lc.f.jsonOut {
+					out = append(out, ", "...)
+				} else {
+					out = append(out, ' ')
+				}
+			}
+			out = strconv.AppendInt(out, int64(id), 10)
+		}
+		if lc.f.jsonOut {
+			out = append(out, "]}"...)
+		}
+	default:
+		n, err := lc.tok.CountErr(text)
+		if err != nil {
+			return fmt.Errorf("tokenize: %w", err)
+		}
+		if lc.f.jsonOut {
+			out = append(out, `{"count": `...)
+		}
+		out = strconv.AppendInt(out, int64(n), 10)
+		if lc.f.jsonOut {
+			out = append(out, '}')
+		}
+	}
+	out = append(out, '\n')
+	lc.out = out
+	if _, err := lc.w.Write(out); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}

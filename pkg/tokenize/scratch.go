@@ -1,0 +1,21 @@
+package tokenize
+
+import "unsafe"
+
+// scratch holds reusable buffers for the components of one tokenizer,
+// indexed by slot numbers assigned when the tokenizer is loaded.
+type scratch struct {
+	bufs [][]byte
+	ints [][]int
+	tmp  []byte // exact normalization forms
+}
+
+func newScratch(nbufs, nints int) *scratch {
+	return &scratch{bufs: make([][]byte, nbufs), ints: make([][]int, nints)}
+}
+
+// unsafeString views b as a string without copying; b must not change
+// while the string is in use.
+func unsafeString(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Single-thread tokens/s of pkg/tokenize vs the Hugging Face tokenizers
+# library (Rust, single thread via node), interleaved in one run on the same
+# ~4k-token answers, per model; word cache on and off; 1 -> 2 goroutines;
+# load time and live heap. Needs the oracle (scripts/install-deps.sh).
+#   scripts/bench-tokenize.sh [-models deepseek_v3,llama3,llama2,qwen3,gptoss] [-texts 16] [-rounds 5]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/install-deps.sh >/dev/null || true
+go build -o "${TMPDIR:-/tmp}/bench-tokenize" ./scripts/bench-tokenize
+exec "${TMPDIR:-/tmp}/bench-tokenize" "$@"
