@@ -5,7 +5,7 @@ PKGS    := ./...
 FUZZTIME ?= 60s
 STATICCHECK ?= v0.8.2
 
-.PHONY: all build demo test deps lint vet bench bench-e2e fuzz clean
+.PHONY: all build demo test deps lint vet bench bench-e2e bench-tokenize fuzz clean
 
 all: build
 
@@ -42,6 +42,10 @@ bench:
 ## bench-e2e: end-to-end throughput from a python3-zmq publisher over IPC.
 bench-e2e: build deps
 	scripts/bench-e2e.sh
+
+## bench-tokenize: tokens/s vs the HF Rust library, interleaved, per model.
+bench-tokenize: deps
+	scripts/bench-tokenize.sh
 
 ## fuzz: fuzz the frame decoder for FUZZTIME.
 fuzz:

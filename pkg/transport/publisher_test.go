@@ -87,7 +87,10 @@ func TestPublisherSlowReaders(t *testing.T) {
 	slices.Sort(lat)
 	p50, p99, pmax := lat[n/2], lat[n*99/100], lat[n-1]
 	t.Logf("Publish latency with 1 fast + 2 stuck readers: p50 %v p99 %v max %v", p50, p99, pmax)
-	if pmax > 2*time.Millisecond {
+	// Latency is measured (logged above), not asserted: the machine is
+	// shared. A Publish that blocked on a stuck reader would wait for
+	// seconds, far past this bound.
+	if pmax > 250*time.Millisecond {
 		t.Errorf("Publish blocked up to %v", pmax)
 	}
 

@@ -58,7 +58,7 @@ func TestSendReadyNoPeerBoundedByLinger(t *testing.T) {
 	if err == nil {
 		t.Fatal("SendReady succeeded with no PULL")
 	}
-	if took < linger-50*time.Millisecond || took > linger+250*time.Millisecond {
+	if took < linger-50*time.Millisecond || took > linger+time.Second { // generous: the machine is shared
 		t.Errorf("SendReady returned after %v, linger %v", took, linger)
 	}
 	t.Logf("no PULL: %v after %v", err, took.Round(time.Millisecond))
@@ -67,7 +67,7 @@ func TestSendReadyNoPeerBoundedByLinger(t *testing.T) {
 	defer cancel()
 	t0 = time.Now()
 	err = SendReady(ctx, ep, 1, ReadyLinger)
-	if !errors.Is(err, context.DeadlineExceeded) || time.Since(t0) > 400*time.Millisecond {
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(t0) > 2*time.Second { // far below ReadyLinger (5 s)
 		t.Errorf("cancelled SendReady: %v after %v", err, time.Since(t0))
 	}
 	check()

@@ -73,7 +73,9 @@ func TestSubscriberConnectsFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if d := time.Since(start); d > 50*time.Millisecond {
+	// A blocking dial would take zmq4's ~2.5 s; stay well below it even
+	// on a loaded machine.
+	if d := time.Since(start); d > time.Second {
 		t.Errorf("NewSubscriber blocked for %v", d)
 	}
 
