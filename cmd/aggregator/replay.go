@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -17,8 +18,11 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/daemon"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/hfhub"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 )
 
 // replayBatch is how many records replay folds at a time, matching the
@@ -33,6 +37,7 @@ type replayFlags struct {
 	buckets       int
 	missingEnded  string
 	progress      string
+	tokenizer     string
 }
 
 func newReplayCmd(lf *logFlags) *cobra.Command {
@@ -64,11 +69,15 @@ run had. A stream without session.ended is an error unless
 	fl.IntVar(&f.sigFigs, "hdr-sig-figs", 3, "HDR significant figures (interrupted snapshots use the HDR view)")
 	fl.IntVar(&f.buckets, "n-histogram-buckets", 30, "histogram buckets per series")
 	fl.StringVar(&f.missingEnded, "missing-ended", "error", "when the stream has no session.ended: error, synthesize (end at the last record) or interrupt (write an interrupted snapshot)")
+	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory: count text/chat token metrics (drained in-process at the end of the stream)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	return cmd
 }
 
 func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logger, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	switch f.missingEnded {
 	case "error", "synthesize", "interrupt":
 	default:
@@ -90,9 +99,26 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	if f.earlyStopping {
 		es = metrics.DefaultEarlyStoppingSpec()
 	}
-	agg, err := aggregator.New(aggregator.Config{
+	acfg := aggregator.Config{
 		Streaming: f.streaming, SigFigs: f.sigFigs, Buckets: f.buckets, EarlyStopping: es, Log: log,
-	})
+	}
+	var (
+		agg   *aggregator.Aggregator
+		queue *tokqueue.Queue
+		tok   *tokenize.Tokenizer
+	)
+	if f.tokenizer != "" {
+		dir, err := hfhub.Resolve(ctx, f.tokenizer, hfhub.TokenizerFiles, hfhub.Options{Log: log})
+		if err != nil {
+			return fmt.Errorf("--tokenizer: %w", err)
+		}
+		if tok, err = tokenize.LoadDir(dir); err != nil {
+			return fmt.Errorf("--tokenizer %s: load tokenizer from %s: %w", f.tokenizer, dir, err)
+		}
+		queue = tokqueue.New(func(job *aggregator.TokenJob, n int) { agg.RecordTokens(job, n) }, log)
+		acfg.Tokens = queue
+	}
+	agg, err = aggregator.New(acfg)
 	if err != nil {
 		return err
 	}
@@ -183,6 +209,15 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	}
 	if bad > 0 {
 		log.Warn("replay: malformed records counted as error.generic", "decode_errors", bad)
+	}
+	if queue != nil && state == snapshot.Complete {
+		// The daemon's drain, in-process: one worker over every CPU.
+		t0 := time.Now()
+		tokqueue.DrainSync(ctx, queue, tokqueue.DrainConfig{
+			Start: tokqueue.InProcStart(tok), Blocks: [][]int{nil}, Procs: runtime.GOMAXPROCS(0), Log: log,
+		})
+		queue.LogStats()
+		log.Info("replay: token drain done", "elapsed_ms", time.Since(t0).Milliseconds())
 	}
 	var snap snapshot.Snapshot
 	if err := daemon.Finalize(agg, &snap, f.outDir, state, log); err != nil {

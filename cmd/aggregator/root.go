@@ -48,6 +48,8 @@ type daemonFlags struct {
 	publishInterval, drainTimeout                          float64
 	hdrSigFigs, nBuckets, tokenizerWorkers                 int
 	tokenizer, readinessPath                               string
+	shardWorker, liveCores                                 string
+	coresPerWorker                                         int
 	readinessID                                            int64
 	streaming, earlyStopping                               bool
 }
@@ -64,6 +66,11 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.nBuckets, "n-histogram-buckets", 30, "histogram buckets per series")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory for text/chat token metrics; unset = pre-tokenized ISL only")
 	fl.IntVar(&f.tokenizerWorkers, "tokenizer-workers", 2, "width of the live (mid-run) token lane; 0 = defer all tokenizing to the drain")
+	fl.StringVar(&f.liveCores, "live-cores", "", "CPU list for the live token lane (e.g. 2-3); default: the daemon's inherited CPU mask")
+	fl.StringVar(&f.shardWorker, "shardworker", "", "path of the shardworker binary (default: next to this executable, then $PATH)")
+	fl.IntVar(&f.coresPerWorker, "cores-per-worker", 8, "CPUs per drain worker block")
+	_ = fl.MarkHidden("shardworker")
+	_ = fl.MarkHidden("cores-per-worker")
 	fl.BoolVar(&f.streaming, "streaming", false, "also register ttft_ns, chunk_delta_ns and tpot_ns")
 	fl.BoolVar(&f.earlyStopping, "early-stopping", false, "add early-stopping estimates to tail-latency series in the final snapshot")
 	fl.StringVar(&f.readinessPath, "readiness-path", "", "after start-up, PUSH-connect to ipc://DIR/PATH and send the readiness id")
@@ -84,6 +91,9 @@ func (f *daemonFlags) config() daemon.Config {
 		HistogramBuckets: f.nBuckets,
 		Tokenizer:        f.tokenizer,
 		TokenizerWorkers: f.tokenizerWorkers,
+		ShardWorker:      f.shardWorker,
+		CoresPerWorker:   f.coresPerWorker,
+		LiveCores:        f.liveCores,
 		Streaming:        f.streaming,
 		EarlyStopping:    f.earlyStopping,
 		ReadinessPath:    f.readinessPath,

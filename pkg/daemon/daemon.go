@@ -21,7 +21,9 @@ import (
 	"time"
 
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
+	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
 
@@ -37,10 +39,17 @@ type Config struct {
 	HistogramBuckets int
 	Tokenizer        string
 	TokenizerWorkers int
-	Streaming        bool
-	EarlyStopping    bool
-	ReadinessPath    string
-	ReadinessID      int64
+	// ShardWorker is the shardworker binary ("" = shard.FindBin's search).
+	ShardWorker string
+	// CoresPerWorker is the CPU block size of the drain (0 = 8).
+	CoresPerWorker int
+	// LiveCores is the CPU list of the live lane ("" = the daemon's
+	// inherited mask).
+	LiveCores     string
+	Streaming     bool
+	EarlyStopping bool
+	ReadinessPath string
+	ReadinessID   int64
 	// PublisherLinger bounds how long Close waits to deliver the final
 	// snapshot frame to live readers.
 	PublisherLinger time.Duration
@@ -71,13 +80,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--n-histogram-buckets must be >= 1, got %d", c.HistogramBuckets)
 	case c.TokenizerWorkers < 0:
 		return fmt.Errorf("--tokenizer-workers must be >= 0, got %d", c.TokenizerWorkers)
+	case c.CoresPerWorker < 0:
+		return fmt.Errorf("--cores-per-worker must be >= 0, got %d", c.CoresPerWorker)
 	}
 	st, err := os.Stat(c.MetricsOutputDir)
 	if err != nil || !st.IsDir() {
 		return fmt.Errorf("--metrics-output-dir %s does not exist or is not a directory; the parent process must create it before launching the aggregator", c.MetricsOutputDir)
-	}
-	if c.Tokenizer != "" {
-		return fmt.Errorf("--tokenizer %s: text tokenization is not available in this build; run without --tokenizer (pre-tokenized token_ids still give ISL)", c.Tokenizer)
 	}
 	return nil
 }
@@ -101,17 +109,36 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.PublisherLinger == 0 {
 		cfg.PublisherLinger = 2 * time.Second
 	}
+	if cfg.CoresPerWorker == 0 {
+		cfg.CoresPerWorker = cpuset.DefaultPerBlock
+	}
 	var es *metrics.EarlyStoppingSpec
 	if cfg.EarlyStopping {
 		es = metrics.DefaultEarlyStoppingSpec()
 	}
-	agg, err := aggregator.New(aggregator.Config{
+	// The token pipeline is validated before readiness: a bad tokenizer
+	// or a missing worker binary is a start-up failure (one FATAL line).
+	var (
+		tokens *tokenSetup
+		queue  *tokqueue.Queue
+		agg    *aggregator.Aggregator
+	)
+	acfg := aggregator.Config{
 		Streaming:     cfg.Streaming,
 		SigFigs:       cfg.HDRSigFigs,
 		Buckets:       cfg.HistogramBuckets,
 		EarlyStopping: es,
 		Log:           log,
-	})
+	}
+	if cfg.Tokenizer != "" {
+		var err error
+		if tokens, err = setupTokenizer(ctx, &cfg, log); err != nil {
+			return err
+		}
+		queue = tokqueue.New(func(job *aggregator.TokenJob, n int) { agg.RecordTokens(job, n) }, log)
+		acfg.Tokens = queue
+	}
+	agg, err := aggregator.New(acfg)
 	if err != nil {
 		return err
 	}
@@ -163,7 +190,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer close(done)
 	go receive(sub, frames, done, log)
 
-	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release}
+	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release, tokens: tokens, queue: queue,
+		results: make(chan tokqueue.Outcome, 64)}
 	o.loop(ctx, frames, sigs)
 
 	cancelSub()

