@@ -5,7 +5,7 @@ PKGS    := ./...
 FUZZTIME ?= 60s
 STATICCHECK ?= v0.8.2
 
-.PHONY: all build demo test deps lint vet bench bench-e2e bench-tokenize fuzz clean
+.PHONY: all build demo test deps lint vet bench bench-e2e bench-tokenize bench-drain fuzz clean
 
 all: build
 
@@ -46,6 +46,10 @@ bench-e2e: build deps
 ## bench-tokenize: tokens/s vs the HF Rust library, interleaved, per model.
 bench-tokenize: deps
 	scripts/bench-tokenize.sh
+
+## bench-drain: ENDED-to-final drain of 100k streaming samples, 1 vs 2 workers, vs HF.
+bench-drain: deps
+	scripts/bench-drain.sh
 
 ## fuzz: fuzz the frame decoder for FUZZTIME.
 fuzz:

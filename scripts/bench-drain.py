@@ -83,7 +83,7 @@ def log_time(line):
     return datetime.fromisoformat(json.loads(line)["time"].replace("Z", "+00:00")).timestamp()
 
 
-def run_daemon(a, frames, ended, cpw):
+def run_daemon(a, frames, ended, cpw, workers):
     sock = tempfile.mkdtemp(prefix="aggdr")
     out = tempfile.mkdtemp(prefix="aggdr-out")
     ctx = zmq.Context()
@@ -95,7 +95,7 @@ def run_daemon(a, frames, ended, cpw):
     args = [a.aggregator, "--socket-dir", sock, "--socket-name", "ev", "--metrics-socket", "met",
             "--metrics-output-dir", out, "--readiness-path", "svc_ready_drain000", "--readiness-id", "1",
             "--log-format", "json", "--streaming", "--tokenizer", a.tokenizer, "--tokenizer-workers", "0",
-            "--cores-per-worker", str(cpw)]
+            "--cores-per-worker", str(cpw), "--drain-workers", str(workers)]
     logp = os.path.join(out, "daemon.log")
     proc = subprocess.Popen(args, stderr=open(logp, "wb"))
     try:
@@ -125,7 +125,7 @@ def run_daemon(a, frames, ended, cpw):
             t_final = log_time(line)
     final = json.load(open(os.path.join(out, "final_snapshot.json")))
     series = {m["name"]: m for m in final["metrics"] if m["type"] == "series"}
-    return {"cores_per_worker": cpw, "exit": rc, "state": final["state"],
+    return {"cores_per_worker": cpw, "drain_workers": workers, "exit": rc, "state": final["state"],
             "n_pending_tasks": final["n_pending_tasks"],
             "ended_to_final_s": round(t_final - t_end, 3),
             "warmup_s": round(t_ready - t_end, 3) if t_ready else None,
@@ -151,7 +151,8 @@ def main():
     ap.add_argument("--tokenizer", required=True, help="local tokenizer dir (tokenizer.json)")
     ap.add_argument("--samples", type=int, default=100_000)
     ap.add_argument("--output-words", type=int, default=350, help="words per output (~1k Llama-3 tokens)")
-    ap.add_argument("--cores-per-worker", default="1,2")
+    ap.add_argument("--configs", default="1x1,1x2,2x1",
+                    help="drain shapes CORESxWORKERS: cores per worker x worker cap (0 = one per block)")
     ap.add_argument("--hf-sample", type=int, default=2000, help="texts timed with HF (single thread)")
     ap.add_argument("--batch", type=int, default=1000)
     a = ap.parse_args()
@@ -164,8 +165,12 @@ def main():
                       "text_mb": round(sum(len(x) for x in texts) / 2**20, 1),
                       "build_s": round(time.monotonic() - t, 1)}), flush=True)
     runs = []
-    for cpw in [int(x) for x in a.cores_per_worker.split(",")]:
-        r = run_daemon(a, frames, ended, cpw)
+    for spec in a.configs.split(","):
+        cpw, workers = (int(x) for x in spec.split("x"))
+        r = run_daemon(a, frames, ended, cpw, workers)
+        # OSL and TPOT texts are counted: tokens ~= 2 x OSL tokens.
+        cores = cpw * max(1, workers)
+        r["approx_tok_per_s_per_core"] = round(2 * r["osl_tokens"] / r["ended_to_final_s"] / cores)
         runs.append(r)
         print(json.dumps(r), flush=True)
     step = max(1, len(texts) // a.hf_sample)

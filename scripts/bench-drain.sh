@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Drain benchmark (see scripts/bench-drain.py): builds the binaries, then
 # drains N streaming samples (~1k-token outputs) through the daemon with
-# --cores-per-worker 1 (two workers here) and 2 (one worker), next to the
+# shapes CORESxWORKERS 1x1, 1x2 and 2x1 (scaling 1 -> 2 workers), next to the
 # HF Rust library's single-thread tokens/s on a sample of the same texts.
 # Usage: scripts/bench-drain.sh [SAMPLES]   (default 100000)
 set -euo pipefail

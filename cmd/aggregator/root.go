@@ -49,7 +49,7 @@ type daemonFlags struct {
 	hdrSigFigs, nBuckets, tokenizerWorkers                 int
 	tokenizer, readinessPath                               string
 	shardWorker, liveCores                                 string
-	coresPerWorker                                         int
+	coresPerWorker, drainWorkers                           int
 	readinessID                                            int64
 	streaming, earlyStopping                               bool
 }
@@ -70,7 +70,9 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.shardWorker, "shardworker", "", "path of the shardworker binary (default: next to this executable, then $PATH)")
 	fl.IntVar(&f.coresPerWorker, "cores-per-worker", 8, "CPUs per drain worker block")
 	_ = fl.MarkHidden("shardworker")
+	fl.IntVar(&f.drainWorkers, "drain-workers", 0, "cap on drain workers (0 = one per block)")
 	_ = fl.MarkHidden("cores-per-worker")
+	_ = fl.MarkHidden("drain-workers")
 	fl.BoolVar(&f.streaming, "streaming", false, "also register ttft_ns, chunk_delta_ns and tpot_ns")
 	fl.BoolVar(&f.earlyStopping, "early-stopping", false, "add early-stopping estimates to tail-latency series in the final snapshot")
 	fl.StringVar(&f.readinessPath, "readiness-path", "", "after start-up, PUSH-connect to ipc://DIR/PATH and send the readiness id")
@@ -93,6 +95,7 @@ func (f *daemonFlags) config() daemon.Config {
 		TokenizerWorkers: f.tokenizerWorkers,
 		ShardWorker:      f.shardWorker,
 		CoresPerWorker:   f.coresPerWorker,
+		DrainWorkers:     f.drainWorkers,
 		LiveCores:        f.liveCores,
 		Streaming:        f.streaming,
 		EarlyStopping:    f.earlyStopping,

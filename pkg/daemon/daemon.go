@@ -43,6 +43,9 @@ type Config struct {
 	ShardWorker string
 	// CoresPerWorker is the CPU block size of the drain (0 = 8).
 	CoresPerWorker int
+	// DrainWorkers caps the number of drain workers (0 = one per block);
+	// for scaling measurements.
+	DrainWorkers int
 	// LiveCores is the CPU list of the live lane ("" = the daemon's
 	// inherited mask).
 	LiveCores     string
@@ -82,6 +85,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--tokenizer-workers must be >= 0, got %d", c.TokenizerWorkers)
 	case c.CoresPerWorker < 0:
 		return fmt.Errorf("--cores-per-worker must be >= 0, got %d", c.CoresPerWorker)
+	case c.DrainWorkers < 0:
+		return fmt.Errorf("--drain-workers must be >= 0, got %d", c.DrainWorkers)
 	}
 	st, err := os.Stat(c.MetricsOutputDir)
 	if err != nil || !st.IsDir() {

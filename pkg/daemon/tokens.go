@@ -98,6 +98,9 @@ func (ts *tokenSetup) drainConfig(cfg *Config, log *slog.Logger) tokqueue.DrainC
 		log.Warn("CPU universe unknown; drain workers run unpinned", "err", err)
 	}
 	plan := cpuset.Plan(universe, cfg.CoresPerWorker)
+	if cfg.DrainWorkers > 0 && len(plan) > cfg.DrainWorkers {
+		plan = plan[:cfg.DrainWorkers]
+	}
 	blocks := make([][]int, len(plan))
 	for i, b := range plan {
 		blocks[i] = b
