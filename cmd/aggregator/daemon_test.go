@@ -43,33 +43,7 @@ type launchResult struct {
 // launch runs the benchmark-style launcher against the built binary.
 func launch(t *testing.T, events string, launcherArgs []string, daemonArgs []string) (launchResult, string) {
 	t.Helper()
-	needPeers(t)
-	// IPC paths are limited to ~107 bytes: keep the socket dir short.
-	sock, err := os.MkdirTemp("", "agg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sock) })
-	out := t.TempDir()
-	args := append([]string{"testdata/launcher.py", "--aggregator", binPath, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
-	args = append(args, "--")
-	args = append(args, daemonArgs...)
-	cmd := exec.Command(python, args...)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.Output()
-	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
-	if err != nil {
-		t.Fatalf("launcher: %v\ndaemon log:\n%s", err, logb)
-	}
-	var res launchResult
-	if err := json.Unmarshal(stdout, &res); err != nil {
-		t.Fatalf("launcher output: %v\n%s", err, stdout)
-	}
-	if res.Killed {
-		t.Fatalf("daemon did not exit by itself; log:\n%s", logb)
-	}
-	t.Logf("ready in %.1f ms, sent %d records, %d snapshots", res.ReadyMs, res.Sent, len(res.Snapshots))
-	return res, out
+	return launchEnv(t, events, nil, nil, launcherArgs, daemonArgs)
 }
 
 func golden(t *testing.T, name string) goldenCase {

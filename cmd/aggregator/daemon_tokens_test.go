@@ -109,6 +109,7 @@ func launchEnv(t *testing.T, events string, env []string, during func(out string
 	if res.Killed {
 		t.Fatalf("daemon did not exit by itself; log:\n%s", logb)
 	}
+	t.Logf("ready in %.1f ms, sent %d records, %d snapshots", res.ReadyMs, res.Sent, len(res.Snapshots))
 	return res, out
 }
 

@@ -2,8 +2,8 @@ package tokqueue
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 )
 
 func errCountMismatch(got, want int) error {
@@ -15,21 +15,5 @@ func cpusString(cpus []int) string {
 	if cpus == nil {
 		return "inherited"
 	}
-	var sb strings.Builder
-	for i := 0; i < len(cpus); {
-		j := i
-		for j+1 < len(cpus) && cpus[j+1] == cpus[j]+1 {
-			j++
-		}
-		if sb.Len() > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteString(strconv.Itoa(cpus[i]))
-		if j > i {
-			sb.WriteByte('-')
-			sb.WriteString(strconv.Itoa(cpus[j]))
-		}
-		i = j + 1
-	}
-	return sb.String()
+	return cpuset.Set(cpus).String()
 }
