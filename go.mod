@@ -1,6 +1,6 @@
 module github.com/mlperf-tools/aggregator
 
-go 1.27.0
+go 1.26.0
 
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
@@ -13,7 +13,6 @@ require (
 )
 
 require (
-	github.com/ardanlabs/jinja v1.12.0 // indirect
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
