@@ -1,14 +1,13 @@
 package aggregator
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/mlperf-tools/aggregator/internal/testutil"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
@@ -85,22 +84,7 @@ func decode(t testing.TB, specs ...ev) []events.Record {
 }
 
 // logBuf collects the aggregator's log lines.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuf = testutil.SyncBuffer
 
 // harness is an aggregator under test (upstream make_aggregator), with an
 // optional whitespace mock tokenizer and a captured log.

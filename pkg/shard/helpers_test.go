@@ -1,7 +1,6 @@
 package shard
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/internal/testutil"
 )
 
 // Environment of the re-executed test binary acting as a daemon.
@@ -118,22 +119,7 @@ func llama3Dir(t testing.TB) string {
 }
 
 // logBuf is a concurrency-safe slog sink.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuf = testutil.SyncBuffer
 
 // startWorker starts a worker on dir and closes it at the end of the test.
 func startWorker(t testing.TB, dir string, procs int, env ...string) (*Worker, *logBuf) {
