@@ -1,5 +1,10 @@
 # The two README commands: `make demo` and `make test`.
 GO      ?= go
+# github.com/ardanlabs/jinja v1.12.0 (chat templates) needs Go 1.27; the Go
+# module proxy serves this approved toolchain and go fetches it on first use.
+ifeq ($(filter-out local,$(GOTOOLCHAIN)),)
+export GOTOOLCHAIN := go1.27.3
+endif
 BIN     := bin
 PKGS    := ./...
 FUZZTIME ?= 60s

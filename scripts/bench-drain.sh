@@ -5,6 +5,8 @@
 # HF Rust library's single-thread tokens/s on a sample of the same texts.
 # Usage: scripts/bench-drain.sh [SAMPLES]   (default 100000)
 set -euo pipefail
+# go.mod needs Go 1.27: use the approved toolchain unless one is chosen.
+[ "${GOTOOLCHAIN:-local}" != local ] || export GOTOOLCHAIN=go1.27.3
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 "$here/install-deps.sh"

@@ -5,6 +5,8 @@
 # load time and live heap. Needs the oracle (scripts/install-deps.sh).
 #   scripts/bench-tokenize.sh [-models deepseek_v3,llama3,llama2,qwen3,gptoss] [-texts 16] [-rounds 5]
 set -euo pipefail
+# go.mod needs Go 1.27: use the approved toolchain unless one is chosen.
+[ "${GOTOOLCHAIN:-local}" != local ] || export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh >/dev/null || true

@@ -7,6 +7,8 @@
 # ($UPSTREAM, default /tmp/ref/endpoints) and the npm oracle.
 #   scripts/sweep-upstream.sh [SEEDS...]      (default 101 102 103 104)
 set -uo pipefail
+# go.mod needs Go 1.27: use the approved toolchain unless one is chosen.
+[ "${GOTOOLCHAIN:-local}" != local ] || export GOTOOLCHAIN=go1.27.3
 root=$(cd "$(dirname "$0")/.." && pwd)
 oracle=${ORACLE:-$root/../shared/oracle}
 upstream=${UPSTREAM:-/tmp/ref/endpoints}

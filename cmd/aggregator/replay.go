@@ -20,6 +20,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/hfhub"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
@@ -69,7 +70,7 @@ run had. A stream without session.ended is an error unless
 	fl.IntVar(&f.sigFigs, "hdr-sig-figs", 3, "HDR significant figures (interrupted snapshots use the HDR view)")
 	fl.IntVar(&f.buckets, "n-histogram-buckets", 30, "histogram buckets per series")
 	fl.StringVar(&f.missingEnded, "missing-ended", "error", "when the stream has no session.ended: error, synthesize (end at the last record) or interrupt (write an interrupted snapshot)")
-	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory: count text/chat token metrics (drained in-process at the end of the stream)")
+	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory: count text/chat token metrics (drained at the end of the stream by a shardworker)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	return cmd
 }
@@ -105,15 +106,24 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	var (
 		agg   *aggregator.Aggregator
 		queue *tokqueue.Queue
-		tok   *tokenize.Tokenizer
+		start tokqueue.StartFunc
 	)
 	if f.tokenizer != "" {
 		dir, err := hfhub.Resolve(ctx, f.tokenizer, hfhub.TokenizerFiles, hfhub.Options{Log: log})
 		if err != nil {
 			return fmt.Errorf("--tokenizer: %w", err)
 		}
-		if tok, err = tokenize.LoadDir(dir); err != nil {
+		tok, err := tokenize.LoadDir(dir)
+		if err != nil {
 			return fmt.Errorf("--tokenizer %s: load tokenizer from %s: %w", f.tokenizer, dir, err)
+		}
+		// Count in shardworkers, like the daemon: a chat template from the
+		// stream may be hostile, and only a worker process bounds a render.
+		if bin, err := shard.FindBin(""); err == nil {
+			start = daemon.ShardStart(daemon.WorkerSpec{Bin: bin, TokenizerDir: dir, Identity: tok.Identity()}, log)
+		} else {
+			log.Warn("replay: no shardworker binary; counting in this process, where chat templates render without time or memory limits", "err", err)
+			start = tokqueue.InProcStart(tok)
 		}
 		queue = tokqueue.New(func(job *aggregator.TokenJob, n int) { agg.RecordTokens(job, n) }, log)
 		acfg.Tokens = queue
@@ -211,10 +221,10 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 		log.Warn("replay: malformed records counted as error.generic", "decode_errors", bad)
 	}
 	if queue != nil && state == snapshot.Complete {
-		// The daemon's drain, in-process: one worker over every CPU.
+		// The daemon's drain: one worker over every CPU.
 		t0 := time.Now()
 		tokqueue.DrainSync(ctx, queue, tokqueue.DrainConfig{
-			Start: tokqueue.InProcStart(tok), Blocks: [][]int{nil}, Procs: runtime.GOMAXPROCS(0), Log: log,
+			Start: start, Blocks: [][]int{nil}, Procs: runtime.GOMAXPROCS(0), Log: log,
 		})
 		queue.LogStats()
 		log.Info("replay: token drain done", "elapsed_ms", time.Since(t0).Milliseconds())

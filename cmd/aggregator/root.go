@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlperf-tools/aggregator/pkg/daemon"
+	"github.com/mlperf-tools/aggregator/pkg/shard"
 )
 
 // logFlags are the logging flags shared by every subcommand.
@@ -48,7 +49,8 @@ type daemonFlags struct {
 	publishInterval, drainTimeout                          float64
 	hdrSigFigs, nBuckets, tokenizerWorkers                 int
 	tokenizer, readinessPath                               string
-	shardWorker, liveCores                                 string
+	shardWorker, liveCores, renderMemory                   string
+	renderTimeout                                          time.Duration
 	coresPerWorker, drainWorkers                           int
 	readinessID                                            int64
 	streaming, earlyStopping                               bool
@@ -67,6 +69,8 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory for text/chat token metrics; unset = pre-tokenized ISL only")
 	fl.IntVar(&f.tokenizerWorkers, "tokenizer-workers", 2, "width of the live (mid-run) token lane; 0 = defer all tokenizing to the drain")
 	fl.StringVar(&f.liveCores, "live-cores", "", "CPU list for the live token lane (e.g. 2-3); default: the daemon's inherited CPU mask")
+	fl.DurationVar(&f.renderTimeout, "render-timeout", shard.DefaultRenderTimeout, "wall-clock limit of one chat-template render in a shardworker; a render over it kills its worker and the item stays pending")
+	fl.StringVar(&f.renderMemory, "render-memory", "2GiB", "memory a shardworker may grow by while it renders chat templates (bytes, or e.g. 512MiB, 2GiB); over it the worker is killed and the item stays pending")
 	fl.StringVar(&f.shardWorker, "shardworker", "", "path of the shardworker binary (default: next to this executable, then $PATH)")
 	fl.IntVar(&f.coresPerWorker, "cores-per-worker", 8, "CPUs per drain worker block")
 	_ = fl.MarkHidden("shardworker")
@@ -97,6 +101,8 @@ func (f *daemonFlags) config() daemon.Config {
 		CoresPerWorker:   f.coresPerWorker,
 		DrainWorkers:     f.drainWorkers,
 		LiveCores:        f.liveCores,
+		RenderTimeout:    f.renderTimeout,
+		RenderMemory:     f.renderMemory,
 		Streaming:        f.streaming,
 		EarlyStopping:    f.earlyStopping,
 		ReadinessPath:    f.readinessPath,

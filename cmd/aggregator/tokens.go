@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/hfhub"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
@@ -35,20 +36,20 @@ type inputMode int
 const (
 	modePlain inputMode = iota // the line itself
 	modeJSONL                  // the "text" string of a JSON object
-	// Issue 5 adds a chat mode here: a "messages" array rendered through
-	// the model's chat template (tokenizer_config.json) before counting.
-	// It plugs into lineText like modeJSONL; nothing else changes.
+	modeChat                   // a structured prompt or assistant message, rendered (tokens_chat.go)
 )
 
 type tokensCountFlags struct {
-	tokenizer string
-	revision  string
-	cacheDir  string
-	offline   bool
-	jsonl     bool
-	jsonOut   bool
-	ids       bool
-	stripCR   bool
+	tokenizer  string
+	revision   string
+	cacheDir   string
+	offline    bool
+	jsonl      bool
+	jsonOut    bool
+	ids        bool
+	stripCR    bool
+	chat       bool
+	noFallback bool
 }
 
 func newTokensCmd(lf *logFlags) *cobra.Command {
@@ -95,7 +96,23 @@ invalid line is an error naming it.
 
 With --jsonl every line is a JSON object whose "text" field (a string) is
 tokenized. --json-out prints {"count": N} per line; --ids prints the token
-ids (space-separated, or {"ids": [...]} with --json-out) instead.`,
+ids (space-separated, or {"ids": [...]} with --json-out) instead.
+
+With --chat every line is a JSON object rendered through the model's chat
+template (tokenizer_config.json) exactly as transformers' apply_chat_template
+renders it, then counted as upstream counts it:
+  {"messages": [...], "tools": [...], "chat_template_kwargs": {...},
+   "chat_template": "...", "tool_choice": ...}   (all but messages optional)
+      the ISL of a structured prompt (add_generation_prompt=True, tool-call
+      arguments given as JSON strings parsed to objects);
+  {"assistant": {"content": ..., "reasoning_content": ..., "tool_calls": [...]}}
+      the OSL of an output message: the tokens of [user "", assistant] minus
+      those of [user ""] and of the empty assistant frame, floored at 0.
+A line the template cannot render (no template, raise_exception, a template
+error) is counted through upstream's fallback text, as the daemon counts it,
+with a warning per distinct reason; --no-fallback makes it an error instead.
+--chat renders templates in this process, without the time and memory limits
+the daemon's shardworkers enforce: use it only with templates you trust.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -115,6 +132,8 @@ ids (space-separated, or {"ids": [...]} with --json-out) instead.`,
 	fl.BoolVar(&f.jsonl, "jsonl", false, `input lines are JSON objects; count their "text" field`)
 	fl.BoolVar(&f.jsonOut, "json-out", false, `print {"count": N} (or {"ids": [...]}) per line`)
 	fl.BoolVar(&f.ids, "ids", false, "print the token ids instead of the count (debugging)")
+	fl.BoolVar(&f.chat, "chat", false, "input lines are chat requests (messages/tools/... or assistant); render with the chat template, then count")
+	fl.BoolVar(&f.noFallback, "no-fallback", false, "with --chat: a line the chat template cannot render is an error, not counted through upstream's fallback text")
 	fl.BoolVar(&f.stripCR, "strip-cr", false, `drop one "\r" before each "\n" (CRLF files)`)
 	return cmd
 }
@@ -150,7 +169,16 @@ func runTokensCount(ctx context.Context, f *tokensCountFlags, files []string, st
 	log.Debug("tokenizer loaded", "dir", dir, "identity", tok.Identity(), "ms", time.Since(start).Milliseconds())
 
 	mode := modePlain
-	if f.jsonl {
+	var chat *chattmpl.Counter
+	switch {
+	case f.chat && (f.jsonl || f.ids):
+		return errors.New("--chat cannot be combined with --jsonl or --ids")
+	case f.chat:
+		mode = modeChat
+		if chat, err = newChatCounter(tok, log); err != nil {
+			return err
+		}
+	case f.jsonl:
 		mode = modeJSONL
 	}
 	w := bufio.NewWriterSize(stdout, 64<<10)
@@ -159,7 +187,7 @@ func runTokensCount(ctx context.Context, f *tokensCountFlags, files []string, st
 			err = fmt.Errorf("write output: %w", ferr)
 		}
 	}()
-	lc := lineCounter{tok: tok.NewCounter(), mode: mode, f: f, w: w}
+	lc := lineCounter{tok: tok.NewCounter(), chat: chat, mode: mode, f: f, w: w, log: log}
 	for _, name := range files {
 		if err := lc.countFile(name, stdin); err != nil {
 			return err
@@ -171,11 +199,17 @@ func runTokensCount(ctx context.Context, f *tokensCountFlags, files []string, st
 // lineCounter counts the lines of its inputs into w.
 type lineCounter struct {
 	tok  tokenCounter
+	chat *chattmpl.Counter // modeChat
 	mode inputMode
 	f    *tokensCountFlags
 	w    *bufio.Writer
 	line []byte // long-line accumulator, reused
 	out  []byte // output line, reused
+
+	log          *slog.Logger
+	pos          string          // "file:line" of the line being counted, for logs
+	payload      []byte          // --chat item payload, reused
+	fallbackSeen map[string]bool // --chat fallback reasons already logged
 }
 
 func (lc *lineCounter) countFile(name string, stdin io.Reader) error {
@@ -201,11 +235,16 @@ func (lc *lineCounter) countFile(name string, stdin io.Reader) error {
 		if lc.f.stripCR {
 			line = bytes.TrimSuffix(line, []byte("\r"))
 		}
-		text, err := lc.lineText(line)
-		if err != nil {
-			return fmt.Errorf("%s:%d: %w", label, n, err)
+		if lc.mode == modeChat {
+			lc.pos = fmt.Sprintf("%s:%d", label, n)
+			err = lc.emitChat(line)
+		} else {
+			var text string
+			if text, err = lc.lineText(line); err == nil {
+				err = lc.emit(text)
+			}
 		}
-		if err := lc.emit(text); err != nil {
+		if err != nil {
 			return fmt.Errorf("%s:%d: %w", label, n, err)
 		}
 		// Flush whenever no more input is waiting, so an interactive or

@@ -1,12 +1,27 @@
 // Command shardworker counts tokens for the aggregator daemon in a separate
 // process: it loads one tokenizer, announces itself with a hello frame and
 // answers count batches on its stdin/stdout with the length-prefixed
-// msgpack protocol of package shard (docs/PROTOCOL.md).
+// msgpack protocol of package shard (docs/PROTOCOL.md). Chat items
+// (assistant messages, structured prompts) are rendered through the
+// model's chat template (pkg/chattmpl) and the rendered text counted.
 //
 //	shardworker --tokenizer DIR [--procs N] [--log-level LEVEL]
+//	            [--render-timeout 10s] [--render-memory 2GiB]
 //
 // --procs sets GOMAXPROCS, the number of goroutines counting one batch
-// (default: the CPUs of its affinity mask). SIGINT is ignored (the daemon
+// (default: the CPUs of its affinity mask).
+//
+// Chat templates can be hostile and the Jinja engine bounds nothing, so
+// renders are bounded here (shard.Watchdog): a chat item running longer
+// than --render-timeout, or the process growing more than --render-memory
+// (a plain number of bytes, or 512MiB, 2GiB, ...) above its level after
+// start-up while renders run, makes the worker log the reason as an ERROR
+// and exit with status 3 at once, without answering. The goroutine stack
+// limit is lowered to 128 MiB so a recursive macro dies quickly (Go's
+// fatal "stack overflow", exit status 2). The start-up renders of the
+// chat-template baseline are under the same watchdog.
+//
+// SIGINT is ignored (the daemon
 // decides when workers end); a shutdown frame or the end of stdin makes it
 // exit 0. Logs go to stderr; stdout carries protocol frames only: fd 1 is
 // pointed at stderr at start-up and the frames go to a private copy of the
@@ -18,6 +33,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,14 +41,31 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
+// maxStack is the goroutine stack limit (Go's default is 1 GB): a
+// recursive macro in a chat template overflows it within a fraction of a
+// second, a fatal error that ends the worker.
+const maxStack = 128 << 20
+
 func main() { os.Exit(run(os.Args[1:])) }
+
+// byteSize is a flag of a size in bytes (shard.ParseBytes).
+type byteSize int64
+
+func (b *byteSize) String() string { return shard.FormatBytes(uint64(*b)) }
+func (b *byteSize) Set(s string) error {
+	v, err := shard.ParseBytes(s)
+	*b = byteSize(v)
+	return err
+}
 
 func run(args []string) int {
 	signal.Ignore(syscall.SIGINT)
@@ -56,8 +89,11 @@ func run(args []string) int {
 	dir := fs.String("tokenizer", "", "local directory holding tokenizer.json (required)")
 	procs := fs.Int("procs", 0, "GOMAXPROCS: goroutines counting a batch (default: CPUs in the affinity mask)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	renderTimeout := fs.Duration("render-timeout", shard.DefaultRenderTimeout, "wall-clock limit of one chat item; beyond it the worker exits 3")
+	renderMemory := byteSize(shard.DefaultRenderMemory)
+	fs.Var(&renderMemory, "render-memory", "bytes the process may grow above its start-up level while chat items render (512MiB, 2GiB, ...); beyond it the worker exits 3")
 	if err := fs.Parse(args); err != nil {
-		return fatal("usage: shardworker --tokenizer DIR [--procs N] [--log-level LEVEL]: %v", err)
+		return fatal("usage: shardworker --tokenizer DIR [--procs N] [--log-level LEVEL] [--render-timeout D] [--render-memory BYTES]: %v", err)
 	}
 	if fs.NArg() > 0 {
 		return fatal("unexpected arguments %q", fs.Args())
@@ -73,6 +109,13 @@ func run(args []string) int {
 	if *procs < 0 {
 		return fatal("--procs %d: must be ≥ 1 (0 = the CPUs of the affinity mask)", *procs)
 	}
+	if *renderTimeout <= 0 {
+		return fatal("--render-timeout %v: must be positive", *renderTimeout)
+	}
+	if renderMemory <= 0 {
+		return fatal("--render-memory %d: must be positive", renderMemory)
+	}
+	debug.SetMaxStack(maxStack)
 	n := *procs
 	if n == 0 {
 		n = runtime.NumCPU() // Linux: the CPUs of the affinity mask at start
@@ -87,19 +130,83 @@ func run(args []string) int {
 		return fatal("loading tokenizer: %v", err)
 	}
 	hooks.atStart()
-	hello := shard.Hello{PID: os.Getpid(), Tokenizer: tok.Identity(), Procs: n, CPUs: affinity()}
+	loadMS := time.Since(t0).Milliseconds()
+
+	// The watchdog's memory level is taken now; the counters' baseline
+	// renders (a downloaded template can be hostile too) run under it.
+	wd, err := shard.NewWatchdog(shard.Limits{Timeout: *renderTimeout, Memory: int64(renderMemory)}, n, log)
+	if err != nil {
+		return fatal("%v", err)
+	}
+	t1 := time.Now()
+	counters := make([]shard.ItemCounter, n)
+	var chat shard.ChatInfo
+	for i := range counters {
+		wd.Begin(i, 0, shard.ItemBaseline, chattmpl.KindText)
+		c, err := chattmpl.NewCounter(tok)
+		wd.End(i)
+		if i == 0 {
+			if err != nil {
+				// The counter still counts texts; chat items fall back.
+				log.Warn("chat templates unusable: chat items will count their fallback text", "err", err)
+			}
+			chat = chatInfo(tok, c, err)
+		}
+		counters[i] = hooks.wrap(itemCounter{c})
+	}
+	hello := shard.Hello{PID: os.Getpid(), Tokenizer: tok.Identity(), Procs: n, CPUs: affinity(), Chat: chat}
 	log.Info("ready", "tokenizer", hello.Tokenizer, "dir", *dir, "procs", n, "cpus", hello.CPUs,
-		"load_ms", time.Since(t0).Milliseconds())
+		"load_ms", loadMS, "chat_template", chat.Template, "chat_prefix", chat.Prefix, "chat_baseline", chat.Baseline,
+		"chat_error", chat.Error, "chat_ms", time.Since(t1).Milliseconds(),
+		"render_timeout", *renderTimeout, "render_memory", renderMemory.String(), "memory_base", shard.FormatBytes(wd.Base()))
 
 	err = shard.Serve(in, out, shard.ServeConfig{
-		Hello:      hello,
-		NewCounter: func() shard.ItemCounter { return hooks.wrap(tok.NewCounter()) },
-		Procs:      n,
-		Log:        log,
+		Hello: hello,
+		NewCounter: func() shard.ItemCounter {
+			c, _ := chattmpl.NewCounter(tok) // its error was logged at start-up
+			return hooks.wrap(itemCounter{c})
+		},
+		Counters: counters,
+		Procs:    n,
+		Watchdog: wd,
+		Log:      log,
 	})
 	if err != nil {
 		log.Error("serving", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// itemCounter counts the items of one goroutine with a chattmpl.Counter.
+type itemCounter struct{ c *chattmpl.Counter }
+
+func (ic itemCounter) CountItem(k chattmpl.Kind, payload string) (chattmpl.Outcome, error) {
+	out, err := ic.c.CountItem(k, payload)
+	if err != nil && k == chattmpl.KindText {
+		// chattmpl labels tokenizer errors as errors on rendered text;
+		// a text item's error is the tokenizer's own.
+		if u := errors.Unwrap(err); u != nil {
+			err = u
+		}
+	}
+	return out, err
+}
+
+// chatInfo is the hello's chat-template set-up of c (made for tok, with
+// NewCounter's error newErr).
+func chatInfo(tok *tokenize.Tokenizer, c *chattmpl.Counter, newErr error) shard.ChatInfo {
+	prefix, baseline, err := c.Baseline()
+	info := shard.ChatInfo{Prefix: prefix, Baseline: baseline}
+	if cfg := tok.Config(); cfg != nil {
+		raw, ok := cfg.Raw["chat_template"]
+		info.Template = cfg.ChatTemplates != nil || (ok && string(raw) != "null")
+	}
+	if err == nil {
+		err = newErr
+	}
+	if err != nil {
+		info.Error = err.Error()
+	}
+	return info
 }

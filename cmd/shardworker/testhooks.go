@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 )
 
@@ -19,7 +20,8 @@ import (
 //   - at start-up, before and after loading the tokenizer, the worker
 //     prints a line with fmt.Println and writes one straight to fd 1 (a
 //     dependency writing to stdout);
-//   - an item starting with testMarker runs the command that follows:
+//   - a text item (not a chat item) starting with testMarker runs the
+//     command that follows:
 //     "fail" fails the item, "panic" panics in the counter, "stdout"
 //     prints to stdout and then counts the text, "sleep=DURATION" sleeps
 //     and then counts the text.
@@ -56,14 +58,14 @@ func (h *testHooks) wrap(c shard.ItemCounter) shard.ItemCounter {
 
 type hookCounter struct{ shard.ItemCounter }
 
-func (c hookCounter) CountErr(text string) (int, error) {
+func (c hookCounter) CountItem(k chattmpl.Kind, text string) (chattmpl.Outcome, error) {
 	cmd, ok := strings.CutPrefix(text, testMarker)
-	if !ok {
-		return c.ItemCounter.CountErr(text)
+	if !ok || k != chattmpl.KindText {
+		return c.ItemCounter.CountItem(k, text)
 	}
 	switch {
 	case cmd == "fail":
-		return 0, fmt.Errorf("test hook: item failed on purpose")
+		return chattmpl.Outcome{}, fmt.Errorf("test hook: item failed on purpose")
 	case cmd == "panic":
 		panic("test hook: panic on purpose")
 	case cmd == "stdout":
@@ -72,9 +74,9 @@ func (c hookCounter) CountErr(text string) (int, error) {
 	case strings.HasPrefix(cmd, "sleep="):
 		d, err := time.ParseDuration(strings.TrimPrefix(cmd, "sleep="))
 		if err != nil {
-			return 0, err
+			return chattmpl.Outcome{}, err
 		}
 		time.Sleep(d)
 	}
-	return c.ItemCounter.CountErr(text)
+	return c.ItemCounter.CountItem(k, text)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
@@ -48,7 +49,12 @@ type Config struct {
 	DrainWorkers int
 	// LiveCores is the CPU list of the live lane ("" = the daemon's
 	// inherited mask).
-	LiveCores     string
+	LiveCores string
+	// RenderTimeout and RenderMemory are the shardworkers' limits on
+	// chat-template renders (0 and "" = the worker's defaults; memory as
+	// shard.ParseBytes reads it).
+	RenderTimeout time.Duration
+	RenderMemory  string
 	Streaming     bool
 	EarlyStopping bool
 	ReadinessPath string
@@ -87,6 +93,13 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--cores-per-worker must be >= 0, got %d", c.CoresPerWorker)
 	case c.DrainWorkers < 0:
 		return fmt.Errorf("--drain-workers must be >= 0, got %d", c.DrainWorkers)
+	case c.RenderTimeout < 0:
+		return fmt.Errorf("--render-timeout must be >= 0, got %v", c.RenderTimeout)
+	}
+	if c.RenderMemory != "" {
+		if n, err := shard.ParseBytes(c.RenderMemory); err != nil || n <= 0 {
+			return fmt.Errorf("--render-memory %q: want a positive size such as 512MiB or 2GiB", c.RenderMemory)
+		}
 	}
 	st, err := os.Stat(c.MetricsOutputDir)
 	if err != nil || !st.IsDir() {

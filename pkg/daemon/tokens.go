@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/hfhub"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
@@ -38,8 +39,8 @@ func setupTokenizer(ctx context.Context, cfg *Config, log *slog.Logger) (*tokenS
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer %s: load tokenizer from %s: %w", cfg.Tokenizer, dir, err)
 	}
-	if tok.Config().ChatTemplate != "" || len(tok.Config().ChatTemplates) > 0 {
-		log.Warn("the tokenizer has a chat template, but chat templates are not rendered yet: structured inputs (messages, tool calls) are counted through upstream's no-template fallback texts",
+	if tok.Config().ChatTemplate == "" && len(tok.Config().ChatTemplates) == 0 {
+		log.Info("the tokenizer has no chat template: structured inputs (messages, tool calls) are counted through upstream's fallback texts unless a request brings its own template",
 			"tokenizer", cfg.Tokenizer)
 	}
 	bin, err := shard.FindBin(cfg.ShardWorker)
@@ -59,22 +60,48 @@ func setupTokenizer(ctx context.Context, cfg *Config, log *slog.Logger) (*tokenS
 
 // startFunc returns the StartFunc spawning shardworker processes, each
 // pinned to the CPUs it is given (none: the daemon's inherited mask).
-func (ts *tokenSetup) startFunc(log *slog.Logger) tokqueue.StartFunc {
+func (ts *tokenSetup) startFunc(cfg *Config, log *slog.Logger) tokqueue.StartFunc {
+	var mem int64
+	if cfg.RenderMemory != "" {
+		mem, _ = shard.ParseBytes(cfg.RenderMemory) // checked by Validate
+	}
+	return ShardStart(WorkerSpec{Bin: ts.bin, TokenizerDir: ts.dir, Identity: ts.identity,
+		RenderTimeout: cfg.RenderTimeout, RenderMemory: mem}, log)
+}
+
+// WorkerSpec says how to start shardworkers.
+type WorkerSpec struct {
+	Bin          string // the shardworker binary
+	TokenizerDir string // local directory with tokenizer.json (+ tokenizer_config.json)
+	// Identity, when set, is the tokenizer identity every worker must
+	// report (tokenize.Tokenizer.Identity of the daemon's own load).
+	Identity      string
+	RenderTimeout time.Duration // 0: the worker's default
+	RenderMemory  int64         // 0: the worker's default
+}
+
+// ShardStart returns a StartFunc that spawns shardworker processes for
+// spec, each pinned to the CPUs it is given (none: the inherited mask).
+// The daemon and replay both count through it, so chat templates are
+// rendered only inside workers, under their limits.
+func ShardStart(spec WorkerSpec, log *slog.Logger) tokqueue.StartFunc {
 	return func(ctx context.Context, cpus []int, procs int) (tokqueue.Worker, error) {
 		set := cpuset.Set(cpus)
 		w, err := shard.Start(ctx, shard.Config{
-			Bin:          ts.bin,
-			TokenizerDir: ts.dir,
-			Procs:        procs,
-			Start:        func(cmd *exec.Cmd) error { return cpuset.StartPinned(cmd, set) },
-			Log:          log,
+			Bin:           spec.Bin,
+			TokenizerDir:  spec.TokenizerDir,
+			Procs:         procs,
+			RenderTimeout: spec.RenderTimeout,
+			RenderMemory:  spec.RenderMemory,
+			Start:         func(cmd *exec.Cmd) error { return cpuset.StartPinned(cmd, set) },
+			Log:           log,
 		})
 		if err != nil {
 			return nil, err
 		}
-		if h := w.Hello(); h.Tokenizer != ts.identity {
+		if h := w.Hello(); spec.Identity != "" && h.Tokenizer != spec.Identity {
 			w.Kill()
-			return nil, fmt.Errorf("shardworker pid %d loaded tokenizer %s, the daemon %s", w.Pid(), h.Tokenizer, ts.identity)
+			return nil, fmt.Errorf("shardworker pid %d loaded tokenizer %s, the daemon %s", w.Pid(), h.Tokenizer, spec.Identity)
 		}
 		return shardWorker{w}, nil
 	}
@@ -87,7 +114,7 @@ func (ts *tokenSetup) liveConfig(cfg *Config, log *slog.Logger) tokqueue.LiveCon
 	if len(ts.liveCPUs) > 0 {
 		cpus = ts.liveCPUs
 	}
-	return tokqueue.LiveConfig{Start: ts.startFunc(log), CPUs: cpus, Procs: cfg.TokenizerWorkers, Log: log}
+	return tokqueue.LiveConfig{Start: ts.startFunc(cfg, log), CPUs: cpus, Procs: cfg.TokenizerWorkers, Log: log}
 }
 
 // drainConfig plans the drain: one worker per block of --cores-per-worker
@@ -106,20 +133,20 @@ func (ts *tokenSetup) drainConfig(cfg *Config, log *slog.Logger) tokqueue.DrainC
 		blocks[i] = b
 	}
 	log.Info("drain plan", "universe", universe.String(), "cores_per_worker", cfg.CoresPerWorker, "workers", len(blocks))
-	return tokqueue.DrainConfig{Start: ts.startFunc(log), Blocks: blocks, Log: log}
+	return tokqueue.DrainConfig{Start: ts.startFunc(cfg, log), Blocks: blocks, Log: log}
 }
 
 // shardWorker adapts *shard.Worker to tokqueue.Worker.
 type shardWorker struct{ w *shard.Worker }
 
-func (s shardWorker) Count(ctx context.Context, texts []string) ([]tokqueue.Result, error) {
-	res, err := s.w.Count(ctx, texts)
+func (s shardWorker) Count(ctx context.Context, texts []string, kinds []chattmpl.Kind) ([]tokqueue.Result, error) {
+	res, err := s.w.Count(ctx, texts, kinds)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]tokqueue.Result, len(res))
 	for i, r := range res {
-		out[i] = tokqueue.Result{Count: r.Count, Err: r.Err}
+		out[i] = tokqueue.Result{Count: r.Count, Err: r.Err, Rendered: r.Rendered, Fallback: r.Fallback}
 	}
 	return out, nil
 }

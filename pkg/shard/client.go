@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 )
 
 // ErrWorkerDead matches (errors.Is) the errors of a worker that exited,
@@ -18,11 +20,23 @@ import (
 // worker that refused a batch (an "error" frame) is still alive.
 var ErrWorkerDead = errors.New("shard: worker dead")
 
-// deadError is an error that matches ErrWorkerDead.
-type deadError struct{ msg string }
+// ErrRenderLimit matches (errors.Is) the error of a worker that died of a
+// chat-template render: it exceeded --render-timeout or --render-memory
+// (exit status ExitRenderLimit) or overflowed its stack. It also matches
+// ErrWorkerDead.
+var ErrRenderLimit = errors.New("shard: worker died of a chat-template render limit")
 
-func (e *deadError) Error() string        { return e.msg }
-func (e *deadError) Is(target error) bool { return target == ErrWorkerDead }
+// deadError is an error that matches ErrWorkerDead (and ErrRenderLimit
+// when render is set).
+type deadError struct {
+	msg    string
+	render bool
+}
+
+func (e *deadError) Error() string { return e.msg }
+func (e *deadError) Is(target error) bool {
+	return target == ErrWorkerDead || (e.render && target == ErrRenderLimit)
+}
 
 // Config says how to start a worker.
 type Config struct {
@@ -43,6 +57,18 @@ type Config struct {
 	Start func(cmd *exec.Cmd) error
 	// LogLevel is the worker's --log-level ("" = its default, info).
 	LogLevel string
+	// RenderTimeout is the wall-clock time one chat item may take in the
+	// worker (--render-timeout); ≤ 0 = the worker's default,
+	// DefaultRenderTimeout. A worker whose render runs longer exits with
+	// status ExitRenderLimit and Count fails naming the item.
+	RenderTimeout time.Duration
+	// RenderMemory is how many bytes the worker process may grow above
+	// its level after start-up while chat items render
+	// (--render-memory); ≤ 0 = the worker's default, DefaultRenderMemory.
+	// It is a limit on the whole process (Go cannot account memory per
+	// goroutine), checked only while renders run: a per-render limit
+	// only for one-item batches.
+	RenderMemory int64
 	// Env is appended to the daemon's environment for the worker.
 	Env []string
 	// Log receives the worker's stderr, one record per line, and the
@@ -110,6 +136,12 @@ func Start(ctx context.Context, cfg Config) (*Worker, error) {
 	}
 	if cfg.LogLevel != "" {
 		args = append(args, "--log-level", cfg.LogLevel)
+	}
+	if cfg.RenderTimeout > 0 {
+		args = append(args, "--render-timeout", cfg.RenderTimeout.String())
+	}
+	if cfg.RenderMemory > 0 {
+		args = append(args, "--render-memory", strconv.FormatInt(cfg.RenderMemory, 10))
 	}
 	cmd := exec.Command(cfg.Bin, args...)
 	cmd.Env = append(os.Environ(), cfg.Env...)
@@ -190,7 +222,7 @@ func Start(ctx context.Context, cfg Config) (*Worker, error) {
 			w.Kill()
 			return nil, fmt.Errorf("shardworker pid %d speaks protocol version %d; this daemon speaks %d (rebuild both from one tree)", w.pid, f.V, Version)
 		}
-		w.hello = Hello{Version: f.V, PID: f.PID, Tokenizer: f.Tokenizer, Procs: f.Procs, CPUs: f.CPUs}
+		w.hello = Hello{Version: f.V, PID: f.PID, Tokenizer: f.Tokenizer, Procs: f.Procs, CPUs: f.CPUs, Chat: f.Chat}
 		if f.PID != w.pid {
 			log.Warn("shardworker hello pid differs from the process started", "pid", w.pid, "hello_pid", f.PID)
 		}
@@ -204,7 +236,7 @@ func Start(ctx context.Context, cfg Config) (*Worker, error) {
 }
 
 // Hello returns what the worker announced: protocol version, pid,
-// tokenizer identity, GOMAXPROCS and affinity mask.
+// tokenizer identity, GOMAXPROCS, affinity mask and chat-template set-up.
 func (w *Worker) Hello() Hello { return w.hello }
 
 // Pid returns the worker's process id.
@@ -213,9 +245,22 @@ func (w *Worker) Pid() int { return w.pid }
 // Exited is closed once the worker process has exited and been reaped.
 func (w *Worker) Exited() <-chan struct{} { return w.exited }
 
-// Count counts the tokens of texts in the worker and returns one Result
-// per text, in order; an item the worker could not count has Count -1 and
+// Count counts the tokens of items in the worker and returns one Result
+// per item, in order; an item the worker could not count has Count -1 and
 // Err set, and the others are still valid.
+//
+// kinds gives each item's kind (nil: all texts; otherwise len(kinds) must
+// be len(texts)). A chat item's texts[i] is its msgpack payload
+// (chattmpl.AppendMessage, chattmpl.AppendPrompt); the worker renders it
+// through the chat template and fills Result.Rendered, or counts the
+// fallback text and sets Result.Fallback.
+//
+// A chat item whose render exceeds the worker's limits (Config.RenderTimeout,
+// Config.RenderMemory, or a recursion that overflows its stack) kills the
+// worker: Count returns an error matching ErrWorkerDead and ErrRenderLimit
+// whose text names the reason and the item, and no result for the batch.
+// Start a new worker; retry the chat items of that batch one per Count to
+// find the culprit.
 //
 // If ctx ends while the batch is out (being written or counted), the
 // worker is killed and reaped and ctx.Err() is returned: a worker cannot
@@ -225,7 +270,13 @@ func (w *Worker) Exited() <-chan struct{} { return w.exited }
 // Count return an error matching ErrWorkerDead, naming its exit status
 // and last stderr lines. A batch whose frame would exceed MaxFrame is
 // refused (ErrFrameTooLarge) without touching the worker.
-func (w *Worker) Count(ctx context.Context, texts []string) ([]Result, error) {
+func (w *Worker) Count(ctx context.Context, texts []string, kinds []chattmpl.Kind) ([]Result, error) {
+	if kinds != nil && len(kinds) != len(texts) {
+		return nil, fmt.Errorf("shard: Count with %d kinds for %d texts", len(kinds), len(texts))
+	}
+	if allText(kinds) {
+		kinds = nil // a plain batch: no kinds on the wire, no per-item chat fields back
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -245,7 +296,7 @@ func (w *Worker) Count(ctx context.Context, texts []string) ([]Result, error) {
 
 	w.nextID++
 	id := w.nextID
-	buf, err := AppendFrame(w.buf[:0], &Frame{Type: TypeCount, ID: id, Texts: texts})
+	buf, err := AppendFrame(w.buf[:0], &Frame{Type: TypeCount, ID: id, Texts: texts, Kinds: kinds})
 	if err != nil {
 		return nil, fmt.Errorf("shardworker pid %d: batch of %d texts: %w", w.pid, len(texts), err)
 	}
@@ -268,7 +319,8 @@ func (w *Worker) Count(ctx context.Context, texts []string) ([]Result, error) {
 			return nil, ctx.Err()
 		}
 		w.Kill()
-		return nil, &deadError{fmt.Sprintf("shardworker pid %d: sending a batch: %v (%v)", w.pid, err, w.deathError())}
+		derr := w.deathError()
+		return nil, &deadError{msg: fmt.Sprintf("shardworker pid %d: sending a batch: %v (%v)", w.pid, err, derr), render: errors.Is(derr, ErrRenderLimit)}
 	}
 
 	var f *Frame
@@ -291,6 +343,15 @@ func (w *Worker) Count(ctx context.Context, texts []string) ([]Result, error) {
 	return w.results(f, id, len(texts))
 }
 
+func allText(kinds []chattmpl.Kind) bool {
+	for _, k := range kinds {
+		if k != chattmpl.KindText {
+			return false
+		}
+	}
+	return true
+}
+
 // results checks the answer to request id and converts it.
 func (w *Worker) results(f *Frame, id uint64, n int) ([]Result, error) {
 	if f.Type == TypeError && f.ID == id {
@@ -306,18 +367,30 @@ func (w *Worker) results(f *Frame, id uint64, n int) ([]Result, error) {
 		bad = fmt.Sprintf("returned %d counts for %d texts", len(f.Counts), n)
 	case f.Errors != nil && len(f.Errors) != n:
 		bad = fmt.Sprintf("returned %d errors for %d texts", len(f.Errors), n)
+	case f.Rendered != nil && len(f.Rendered) != n:
+		bad = fmt.Sprintf("returned %d rendered flags for %d items", len(f.Rendered), n)
+	case f.Fallbacks != nil && len(f.Fallbacks) != n:
+		bad = fmt.Sprintf("returned %d fallbacks for %d items", len(f.Fallbacks), n)
 	}
 	if bad != "" {
 		w.Kill()
-		return nil, &deadError{fmt.Sprintf("shardworker pid %d broke the protocol (killed): %s", w.pid, bad)}
+		return nil, &deadError{msg: fmt.Sprintf("shardworker pid %d broke the protocol (killed): %s", w.pid, bad)}
 	}
 	out := make([]Result, n)
 	for i, c := range f.Counts {
-		out[i].Count = c
-		if f.Errors != nil && f.Errors[i] != "" {
+		switch {
+		case f.Errors != nil && f.Errors[i] != "":
 			out[i] = Result{Count: -1, Err: f.Errors[i]}
-		} else if c < 0 {
-			out[i].Err = "negative count"
+		case c < 0:
+			out[i] = Result{Count: c, Err: "negative count"}
+		default:
+			out[i].Count = c
+			if f.Rendered != nil {
+				out[i].Rendered = f.Rendered[i]
+			}
+			if f.Fallbacks != nil {
+				out[i].Fallback = f.Fallbacks[i]
+			}
 		}
 	}
 	return out, nil
@@ -450,14 +523,22 @@ func (w *Worker) deathError() error {
 	} else {
 		msg += ": " + w.deadErr.Error()
 	}
+	render := false
 	t := time.NewTimer(200 * time.Millisecond)
 	defer t.Stop()
 	select {
 	case <-w.exited:
 		if w.waitErr != nil {
 			msg += " (" + w.waitErr.Error() + ")"
+			render = w.cmd.ProcessState != nil && w.cmd.ProcessState.ExitCode() == ExitRenderLimit
 		} else {
 			msg += " (exit status 0)"
+		}
+		// The process is gone: let the forwarder read its last lines
+		// (the reason of a render-limit exit or a fatal error).
+		select {
+		case <-w.stderrDone:
+		case <-t.C:
 		}
 	case <-t.C:
 	}
@@ -465,6 +546,7 @@ func (w *Worker) deathError() error {
 		if lines := w.tail.String(); lines != "" {
 			msg += "; stderr: " + lines
 		}
+		render = render || w.tail.renderDeath()
 	}
-	return &deadError{msg}
+	return &deadError{msg: msg, render: render}
 }

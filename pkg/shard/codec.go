@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"unsafe"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 )
 
 // headerLen is the size of the length prefix of a frame.
@@ -40,39 +42,48 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 func appendPayload(dst []byte, f *Frame) []byte {
 	switch f.Type {
 	case TypeHello:
-		dst = appendMapLen(dst, 6)
+		dst = appendMapLen(dst, 7)
 		dst = appendKV(dst, "t", f.Type)
 		dst = appendInt(appendStr(dst, "v"), int64(f.V))
 		dst = appendInt(appendStr(dst, "pid"), int64(f.PID))
 		dst = appendKV(dst, "tokenizer", f.Tokenizer)
 		dst = appendInt(appendStr(dst, "procs"), int64(f.Procs))
-		return appendKV(dst, "cpus", f.CPUs)
+		dst = appendKV(dst, "cpus", f.CPUs)
+		dst = appendMapLen(appendStr(dst, "chat"), 4)
+		dst = appendBool(appendStr(dst, "template"), f.Chat.Template)
+		dst = appendInt(appendStr(dst, "prefix"), int64(f.Chat.Prefix))
+		dst = appendInt(appendStr(dst, "baseline"), int64(f.Chat.Baseline))
+		return appendKV(dst, "error", f.Chat.Error)
 	case TypeCount:
-		dst = appendMapLen(dst, 3)
+		if f.Kinds == nil {
+			dst = appendMapLen(dst, 3)
+		} else {
+			dst = appendMapLen(dst, 4)
+		}
 		dst = appendKV(dst, "t", f.Type)
 		dst = appendUint(appendStr(dst, "id"), f.ID)
-		dst = appendArrayLen(appendStr(dst, "texts"), len(f.Texts))
-		for _, s := range f.Texts {
-			dst = appendStr(dst, s)
-		}
-		return dst
+		return appendItems(dst, f.Texts, f.Kinds, true)
 	case TypeCounts:
-		dst = appendMapLen(dst, 4)
+		if f.Rendered == nil && f.Fallbacks == nil {
+			dst = appendMapLen(dst, 4)
+		} else {
+			dst = appendMapLen(dst, 6)
+		}
 		dst = appendKV(dst, "t", f.Type)
 		dst = appendUint(appendStr(dst, "id"), f.ID)
 		dst = appendArrayLen(appendStr(dst, "counts"), len(f.Counts))
 		for _, c := range f.Counts {
 			dst = appendInt(dst, int64(c))
 		}
-		dst = appendArrayLen(appendStr(dst, "errors"), len(f.Errors))
-		for _, e := range f.Errors {
-			if e == "" {
-				dst = append(dst, 0xc0)
-			} else {
-				dst = appendStr(dst, e)
-			}
+		dst = appendOptStrs(appendStr(dst, "errors"), f.Errors)
+		if f.Rendered == nil && f.Fallbacks == nil {
+			return dst
 		}
-		return dst
+		dst = appendArrayLen(appendStr(dst, "rendered"), len(f.Rendered))
+		for _, r := range f.Rendered {
+			dst = appendBool(dst, r)
+		}
+		return appendOptStrs(appendStr(dst, "fallbacks"), f.Fallbacks)
 	case TypeShutdown:
 		return appendKV(appendMapLen(dst, 1), "t", f.Type)
 	case TypeFatal:
@@ -90,6 +101,9 @@ func appendPayload(dst []byte, f *Frame) []byte {
 	if f.Texts != nil {
 		n++
 	}
+	if f.Kinds != nil {
+		n++
+	}
 	if f.Error != "" {
 		n++
 	}
@@ -97,14 +111,45 @@ func appendPayload(dst []byte, f *Frame) []byte {
 	if f.ID != 0 {
 		dst = appendUint(appendStr(dst, "id"), f.ID)
 	}
-	if f.Texts != nil {
-		dst = appendArrayLen(appendStr(dst, "texts"), len(f.Texts))
-		for _, s := range f.Texts {
-			dst = appendStr(dst, s)
-		}
-	}
+	dst = appendItems(dst, f.Texts, f.Kinds, f.Texts != nil)
 	if f.Error != "" {
 		dst = appendKV(dst, "error", f.Error)
+	}
+	return dst
+}
+
+// appendItems appends "texts" (when withTexts) and "kinds" (when kinds is
+// not nil). An item whose kind is not KindText is a msgpack bin (a chat
+// payload), every other item a str.
+func appendItems(dst []byte, texts []string, kinds []chattmpl.Kind, withTexts bool) []byte {
+	if withTexts {
+		dst = appendArrayLen(appendStr(dst, "texts"), len(texts))
+		for i, s := range texts {
+			if i < len(kinds) && kinds[i] != chattmpl.KindText {
+				dst = appendBin(dst, s)
+			} else {
+				dst = appendStr(dst, s)
+			}
+		}
+	}
+	if kinds != nil {
+		dst = appendArrayLen(appendStr(dst, "kinds"), len(kinds))
+		for _, k := range kinds {
+			dst = appendUint(dst, uint64(k))
+		}
+	}
+	return dst
+}
+
+// appendOptStrs appends an array of strings, "" as nil.
+func appendOptStrs(dst []byte, ss []string) []byte {
+	dst = appendArrayLen(dst, len(ss))
+	for _, e := range ss {
+		if e == "" {
+			dst = append(dst, 0xc0)
+		} else {
+			dst = appendStr(dst, e)
+		}
 	}
 	return dst
 }
@@ -113,10 +158,32 @@ func appendPayload(dst []byte, f *Frame) []byte {
 func countPayloadSize(f *Frame) int {
 	n := 1 + strSize("t") + strSize(TypeCount) + strSize("id") + len(appendUint(nil, f.ID)) + strSize("texts")
 	n += len(appendArrayLen(nil, len(f.Texts)))
-	for _, s := range f.Texts {
-		n += strSize(s)
+	for i, s := range f.Texts {
+		if i < len(f.Kinds) && f.Kinds[i] != chattmpl.KindText {
+			n += binSize(s)
+		} else {
+			n += strSize(s)
+		}
+	}
+	if f.Kinds != nil {
+		n += strSize("kinds") + len(appendArrayLen(nil, len(f.Kinds)))
+		for _, k := range f.Kinds {
+			n += len(appendUint(nil, uint64(k)))
+		}
 	}
 	return n
+}
+
+// binSize is the encoded size of a msgpack bin of s.
+func binSize(s string) int {
+	switch n := len(s); {
+	case n <= math.MaxUint8:
+		return 2 + n
+	case n <= math.MaxUint16:
+		return 3 + n
+	default:
+		return 5 + n
+	}
 }
 
 // strSize is the encoded size of a msgpack str of s.
@@ -168,6 +235,26 @@ func appendStr(dst []byte, s string) []byte {
 		dst = append(dst, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 	}
 	return append(dst, s...)
+}
+
+func appendBin(dst []byte, s string) []byte {
+	n := len(s)
+	switch {
+	case n <= math.MaxUint8:
+		dst = append(dst, 0xc4, byte(n))
+	case n <= math.MaxUint16:
+		dst = append(dst, 0xc5, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, 0xc6, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(dst, s...)
+}
+
+func appendBool(dst []byte, b bool) []byte {
+	if b {
+		return append(dst, 0xc3)
+	}
+	return append(dst, 0xc2)
 }
 
 func appendUint(dst []byte, v uint64) []byte {
@@ -308,6 +395,8 @@ func (d *decoder) frame(f *Frame) error {
 			f.Procs, err = d.int()
 		case "cpus":
 			f.CPUs, err = d.str()
+		case "chat":
+			err = d.chat(&f.Chat)
 		case "id":
 			var v int64
 			v, err = d.int64()
@@ -317,6 +406,12 @@ func (d *decoder) frame(f *Frame) error {
 			f.ID = uint64(v)
 		case "texts":
 			f.Texts, err = d.strs()
+		case "kinds":
+			f.Kinds, err = d.kinds()
+		case "rendered":
+			f.Rendered, err = d.bools()
+		case "fallbacks":
+			f.Fallbacks, err = d.optStrs()
 		case "counts":
 			f.Counts, err = d.ints()
 		case "errors":
@@ -338,6 +433,39 @@ func (d *decoder) frame(f *Frame) error {
 	}
 	if !haveType {
 		return d.fail("no \"t\" key")
+	}
+	return nil
+}
+
+// chat decodes the hello's "chat" map; unknown keys are skipped.
+func (d *decoder) chat(c *ChatInfo) error {
+	n, err := d.mapLen()
+	if err != nil {
+		return err
+	}
+	for range n {
+		key, err := d.str()
+		if err != nil {
+			return err
+		}
+		switch key {
+		case "template":
+			c.Template, err = d.bool()
+		case "prefix":
+			c.Prefix, err = d.int()
+		case "baseline":
+			c.Baseline, err = d.int()
+		case "error":
+			c.Error, err = d.str()
+		default:
+			err = d.skip(1)
+		}
+		if err != nil {
+			if _, ok := err.(*DecodeError); !ok {
+				err = d.fail("chat key %q: %v", key, err)
+			}
+			return err
+		}
 	}
 	return nil
 }
@@ -419,8 +547,9 @@ func (d *decoder) arrayLen() (int, error) {
 	return int(n), nil
 }
 
-// strLen decodes a str header; isNil reports a nil where allowNil permits one.
-func (d *decoder) strLen(allowNil bool) (n int, isNil bool, err error) {
+// strLen decodes a str header (or a bin header where allowBin permits
+// one); isNil reports a nil where allowNil permits one.
+func (d *decoder) strLen(allowNil, allowBin bool) (n int, isNil bool, err error) {
 	c, err := d.byte1()
 	if err != nil {
 		return 0, false, err
@@ -437,6 +566,12 @@ func (d *decoder) strLen(allowNil bool) (n int, isNil bool, err error) {
 		v, err = d.be(4)
 	case c == 0xc0 && allowNil:
 		return 0, true, nil
+	case c == 0xc4 && allowBin:
+		v, err = d.be(1)
+	case c == 0xc5 && allowBin:
+		v, err = d.be(2)
+	case c == 0xc6 && allowBin:
+		v, err = d.be(4)
 	default:
 		d.off--
 		return 0, false, d.fail("expected a string, got 0x%02x", c)
@@ -450,8 +585,12 @@ func (d *decoder) strLen(allowNil bool) (n int, isNil bool, err error) {
 	return int(v), false, nil
 }
 
-func (d *decoder) str() (string, error) {
-	n, _, err := d.strLen(false)
+func (d *decoder) str() (string, error) { return d.strOrBin(false) }
+
+// strOrBin decodes a str, or a bin where allowBin permits one, as a
+// string aliasing the payload.
+func (d *decoder) strOrBin(allowBin bool) (string, error) {
+	n, _, err := d.strLen(false, allowBin)
 	if err != nil {
 		return "", err
 	}
@@ -470,7 +609,57 @@ func (d *decoder) strs() ([]string, error) {
 	}
 	out := make([]string, n)
 	for i := range out {
-		if out[i], err = d.str(); err != nil {
+		// An item is a str (a text) or a bin (a chat payload); either
+		// form is accepted for any item: its kind says what it is.
+		if out[i], err = d.strOrBin(true); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (d *decoder) kinds() ([]chattmpl.Kind, error) {
+	n, err := d.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]chattmpl.Kind, n)
+	for i := range out {
+		v, err := d.int64()
+		if err != nil {
+			return nil, err
+		}
+		if v < 0 || v > math.MaxUint8 {
+			return nil, d.fail("item kind %d out of range", v)
+		}
+		out[i] = chattmpl.Kind(v)
+	}
+	return out, nil
+}
+
+func (d *decoder) bool() (bool, error) {
+	c, err := d.byte1()
+	if err != nil {
+		return false, err
+	}
+	switch c {
+	case 0xc2:
+		return false, nil
+	case 0xc3:
+		return true, nil
+	}
+	d.off--
+	return false, d.fail("expected a bool, got 0x%02x", c)
+}
+
+func (d *decoder) bools() ([]bool, error) {
+	n, err := d.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, n)
+	for i := range out {
+		if out[i], err = d.bool(); err != nil {
 			return nil, err
 		}
 	}
@@ -484,7 +673,7 @@ func (d *decoder) optStrs() ([]string, error) {
 	}
 	out := make([]string, n)
 	for i := range out {
-		m, isNil, err := d.strLen(true)
+		m, isNil, err := d.strLen(true, false)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/events"
 )
 
 // testFrames covers every frame type and every size class of the encoder.
@@ -27,16 +30,34 @@ func testFrames() []*Frame {
 			counts[i], errs[i] = -1, "bad item"
 		}
 	}
+	manyKinds := make([]chattmpl.Kind, len(many))
+	rendered := make([]bool, len(counts))
+	fallbacks := make([]string, len(counts))
+	for i := range manyKinds {
+		manyKinds[i] = chattmpl.Kind(i % 3)
+		rendered[i] = i%3 == 1
+		if i%5 == 0 {
+			fallbacks[i] = "no chat template"
+		}
+	}
+	payload := string(chattmpl.AppendMessage(nil, events.MessageParts{Content: "hi \xff"}))
 	return []*Frame{
-		{Type: TypeHello, V: 1, PID: 123456, Tokenizer: "sha256:" + strings.Repeat("ab", 32), Procs: 8, CPUs: "0-7"},
-		{Type: TypeHello, V: 1, PID: 1, Tokenizer: "", Procs: 1, CPUs: ""},
+		{Type: TypeHello, V: 2, PID: 123456, Tokenizer: "sha256:" + strings.Repeat("ab", 32), Procs: 8, CPUs: "0-7",
+			Chat: ChatInfo{Template: true, Prefix: 5, Baseline: 4}},
+		{Type: TypeHello, V: 1, PID: 1, Tokenizer: "", Procs: 1, CPUs: "", Chat: ChatInfo{Error: "chat-template baseline: no chat template"}},
 		{Type: TypeFatal, Error: "loading tokenizer: no such file"},
 		{Type: TypeCount, ID: 1, Texts: []string{}},
 		{Type: TypeCount, ID: 1<<32 + 5, Texts: []string{"", "hello", strings.Repeat("y", 31), strings.Repeat("y", 32), strings.Repeat("z", 255), strings.Repeat("z", 256), long, "\x00\xff"}},
 		{Type: TypeCount, ID: 200, Texts: many},
+		{Type: TypeCount, ID: 201, Texts: many, Kinds: manyKinds},
+		{Type: TypeCount, ID: 202, Texts: []string{}, Kinds: []chattmpl.Kind{}},
+		{Type: TypeCount, ID: 203, Texts: []string{payload, "text", "", strings.Repeat("b", 256), long, "\x00"},
+			Kinds: []chattmpl.Kind{1, 0, 2, 2, 1, 255}},
 		{Type: TypeCounts, ID: 7, Counts: []int{}, Errors: []string{}},
 		{Type: TypeCounts, ID: 70000, Counts: []int{0, 1, 127, 128, 255, 256, 65535, 65536, 1 << 40, -1, -32, -33, -200, -40000, -1 << 40}, Errors: make([]string, 15)},
 		{Type: TypeCounts, ID: 9, Counts: counts, Errors: errs},
+		{Type: TypeCounts, ID: 10, Counts: counts, Errors: errs, Rendered: rendered, Fallbacks: fallbacks},
+		{Type: TypeCounts, ID: 11, Counts: []int{}, Errors: []string{}, Rendered: []bool{}, Fallbacks: []string{}},
 		{Type: TypeShutdown},
 		{Type: TypeError, ID: 0, Error: `unknown frame type "x"`},
 		{Type: TypeError, ID: 3, Error: "boom"},
@@ -86,6 +107,36 @@ func TestFrameMatchesMsgpackLib(t *testing.T) {
 		if m["t"] != f.Type {
 			t.Fatalf("t = %v", m["t"])
 		}
+		if f.Type == TypeCount && f.Kinds != nil {
+			texts := m["texts"].([]any)
+			for i, k := range m["kinds"].([]any) {
+				if toInt(k) != int64(f.Kinds[i]) {
+					t.Fatalf("kinds[%d] = %v, want %d", i, k, f.Kinds[i])
+				}
+				// A chat payload is a bin, a text a str.
+				if b, isBin := texts[i].([]byte); isBin != (f.Kinds[i] != chattmpl.KindText) || (isBin && string(b) != f.Texts[i]) {
+					t.Fatalf("texts[%d] = %T for kind %d", i, texts[i], f.Kinds[i])
+				}
+			}
+		}
+		if f.Type == TypeHello {
+			chat := m["chat"].(map[string]any)
+			if chat["template"] != f.Chat.Template || toInt(chat["prefix"]) != int64(f.Chat.Prefix) || chat["error"] != f.Chat.Error {
+				t.Fatalf("hello chat %v, want %+v", chat, f.Chat)
+			}
+		}
+		if f.Type == TypeCounts && f.Rendered != nil {
+			for i, r := range m["rendered"].([]any) {
+				if r != f.Rendered[i] {
+					t.Fatalf("rendered[%d] = %v", i, r)
+				}
+			}
+			for i, e := range m["fallbacks"].([]any) {
+				if (f.Fallbacks[i] == "") != (e == nil) {
+					t.Fatalf("fallbacks[%d] = %v", i, e)
+				}
+			}
+		}
 		if f.Type == TypeCounts {
 			errs := m["errors"].([]any)
 			for i, e := range errs {
@@ -125,6 +176,31 @@ func TestFrameMatchesMsgpackLib(t *testing.T) {
 	want := &Frame{Type: TypeCount, ID: 42, Texts: []string{"a", "", "ü"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+
+	// Chat payloads as bin or str, kinds of any integer form, a hello's
+	// chat map with unknown keys.
+	payload, err = msgpack.Marshal(map[string]any{
+		"t": "count", "id": 1, "texts": []any{[]byte{0x81, 0xa1, 'x', 0xc0}, "\x81\xa1x\xc0", "t"},
+		"kinds": []any{uint8(1), int64(2), uint16(0)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = DecodeFrame(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = &Frame{Type: TypeCount, ID: 1, Texts: []string{"\x81\xa1x\xc0", "\x81\xa1x\xc0", "t"}, Kinds: []chattmpl.Kind{1, 2, 0}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	payload, err = msgpack.Marshal(map[string]any{"t": "hello", "v": 2, "chat": map[string]any{"template": true, "prefix": 3, "baseline": 2, "error": "", "future": []int{1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = DecodeFrame(payload); err != nil || got.Chat != (ChatInfo{Template: true, Prefix: 3, Baseline: 2}) {
+		t.Fatalf("hello chat: %+v %v", got, err)
 	}
 }
 
@@ -228,6 +304,13 @@ func TestDecodeErrors(t *testing.T) {
 		"text not string": enc(map[string]any{"t": "count", "texts": []any{"a", 1}}),
 		"negative id":     enc(map[string]any{"t": "count", "id": -1}),
 		"float count":     enc(map[string]any{"t": "counts", "counts": []any{1.5}}),
+		"kind too big":    enc(map[string]any{"t": "count", "texts": []any{"a"}, "kinds": []any{256}}),
+		"negative kind":   enc(map[string]any{"t": "count", "texts": []any{"a"}, "kinds": []any{-1}}),
+		"kinds not array": enc(map[string]any{"t": "count", "kinds": 1}),
+		"rendered int":    enc(map[string]any{"t": "counts", "rendered": []any{1}}),
+		"chat not map":    enc(map[string]any{"t": "hello", "chat": "x"}),
+		"chat bad value":  enc(map[string]any{"t": "hello", "chat": map[string]any{"template": "yes"}}),
+		"bin error":       enc(map[string]any{"t": "error", "error": []byte("x")}),
 		"id too big":      append([]byte{0x82, 0xa1, 't', 0xa1, 'x', 0xa2, 'i', 'd', 0xcf}, 0xff, 0, 0, 0, 0, 0, 0, 0),
 		"trailing bytes":  append(enc(map[string]any{"t": "shutdown"}), 0xc0),
 		"huge array len":  {0x81, 0xa5, 't', 'e', 'x', 't', 's', 0xdd, 0x7f, 0xff, 0xff, 0xff},
@@ -249,7 +332,9 @@ func FuzzDecodeFrame(f *testing.F) {
 	for _, fr := range []*Frame{
 		{Type: TypeHello, V: 1, PID: 7, Tokenizer: "sha256:ab", Procs: 2, CPUs: "0-1"},
 		{Type: TypeCount, ID: 3, Texts: []string{"", "hello", "ü"}},
+		{Type: TypeCount, ID: 4, Texts: []string{"\x81\xa1x\xc0", "hello"}, Kinds: []chattmpl.Kind{1, 0}},
 		{Type: TypeCounts, ID: 3, Counts: []int{0, -1, 300}, Errors: []string{"", "bad", ""}},
+		{Type: TypeCounts, ID: 4, Counts: []int{0, 1}, Errors: []string{"", ""}, Rendered: []bool{true, false}, Fallbacks: []string{"", "x"}},
 		{Type: TypeError, ID: 1, Error: "x"},
 		{Type: TypeShutdown},
 	} {
@@ -277,14 +362,14 @@ func FuzzDecodeFrame(f *testing.F) {
 			t.Fatalf("re-decode: %v", err)
 		}
 		norm := func(f *Frame) *Frame {
-			c := &Frame{Type: f.Type, ID: f.ID, Texts: f.Texts, Error: f.Error}
+			c := &Frame{Type: f.Type, ID: f.ID, Texts: f.Texts, Kinds: f.Kinds, Error: f.Error}
 			switch f.Type {
 			case TypeShutdown:
-				c.ID, c.Texts, c.Error = 0, nil, ""
+				c.ID, c.Texts, c.Kinds, c.Error = 0, nil, nil, ""
 			case TypeFatal:
-				c.ID, c.Texts = 0, nil
+				c.ID, c.Texts, c.Kinds = 0, nil, nil
 			case TypeError:
-				c.Texts = nil
+				c.Texts, c.Kinds = nil, nil
 			case TypeCount:
 				c.Error = ""
 				if c.Texts == nil {

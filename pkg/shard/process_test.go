@@ -44,7 +44,7 @@ func TestCountsMatchTokenizer(t *testing.T) {
 	}
 	texts = append(texts, "", tokcorpus.Large(tokcorpus.DefaultSeed)[0].Text, "", " ", "<|begin_of_text|>hi<|eot_id|>")
 	c := tok.NewCounter()
-	res, err := w.Count(context.Background(), texts)
+	res, err := w.Count(context.Background(), texts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestCountsMatchTokenizer(t *testing.T) {
 	t.Logf("%d texts (one of 1 MB) counted identically", len(texts))
 
 	// The worker is reusable; an empty batch answers an empty result.
-	if res, err := w.Count(context.Background(), nil); err != nil || len(res) != 0 {
+	if res, err := w.Count(context.Background(), nil, nil); err != nil || len(res) != 0 {
 		t.Fatalf("empty batch: %v %v", res, err)
 	}
 	if err := w.Close(10 * time.Second); err != nil {
@@ -96,7 +96,7 @@ func TestHello(t *testing.T) {
 func TestItemErrors(t *testing.T) {
 	w, _ := startWorker(t, tinyDir(t), 2, testHooks)
 	texts := []string{"hello world", testMarker + "fail", "", testMarker + "panic", "hello again", testMarker + "panic"}
-	res, err := w.Count(context.Background(), texts)
+	res, err := w.Count(context.Background(), texts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestItemErrors(t *testing.T) {
 		t.Fatalf("errors: %q, %q", res[1].Err, res[3].Err)
 	}
 	// Still alive and correct afterwards.
-	again, err := w.Count(context.Background(), texts[:1])
+	again, err := w.Count(context.Background(), texts[:1], nil)
 	if err != nil || again[0] != res[0] {
 		t.Fatalf("after failures: %+v %v", again, err)
 	}
@@ -121,7 +121,7 @@ func TestItemErrors(t *testing.T) {
 func TestStdoutPurity(t *testing.T) {
 	w, logs := startWorker(t, tinyDir(t), 2, testHooks)
 	texts := []string{"abc", testMarker + "stdout", "def", testMarker + "stdout"}
-	res, err := w.Count(context.Background(), texts)
+	res, err := w.Count(context.Background(), texts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestSIGINTIgnored(t *testing.T) {
 		}
 	}
 	time.Sleep(100 * time.Millisecond)
-	if _, err := w.Count(context.Background(), []string{"still here"}); err != nil {
+	if _, err := w.Count(context.Background(), []string{"still here"}, nil); err != nil {
 		t.Fatalf("after SIGINT: %v", err)
 	}
 	if err := w.Close(5 * time.Second); err != nil {
@@ -201,7 +201,7 @@ func TestShutdownExits0(t *testing.T) {
 	if w.cmd.ProcessState.ExitCode() != 0 {
 		t.Fatalf("exit code %d", w.cmd.ProcessState.ExitCode())
 	}
-	if _, err := w.Count(context.Background(), []string{"x"}); err == nil {
+	if _, err := w.Count(context.Background(), []string{"x"}, nil); err == nil {
 		t.Fatal("Count on a closed worker succeeded")
 	}
 	if err := w.Close(time.Second); err != nil {
@@ -211,7 +211,7 @@ func TestShutdownExits0(t *testing.T) {
 
 func TestCloseGraceKills(t *testing.T) {
 	w, _ := startWorker(t, tinyDir(t), 1, testHooks)
-	go w.Count(context.Background(), []string{testMarker + "sleep=30s"})
+	go w.Count(context.Background(), []string{testMarker + "sleep=30s"}, nil)
 	time.Sleep(100 * time.Millisecond) // let the batch start
 	t0 := time.Now()
 	err := w.Close(200 * time.Millisecond)
@@ -269,10 +269,10 @@ func TestOversizeBatchRefused(t *testing.T) {
 	for i := range texts {
 		texts[i] = mib
 	}
-	if _, err := w.Count(context.Background(), texts); !errors.Is(err, ErrFrameTooLarge) {
+	if _, err := w.Count(context.Background(), texts, nil); !errors.Is(err, ErrFrameTooLarge) {
 		t.Fatalf("oversize batch: %v", err)
 	}
-	if _, err := w.Count(context.Background(), []string{"ok"}); err != nil {
+	if _, err := w.Count(context.Background(), []string{"ok"}, nil); err != nil {
 		t.Fatalf("after an oversize batch: %v", err)
 	}
 }

@@ -2,7 +2,7 @@
 // tokenizer worker processes (cmd/shardworker), the worker-side serving
 // loop (Serve) and the daemon-side client (Start, Worker).
 //
-// # Protocol (version 1; docs/PROTOCOL.md has the full text)
+// # Protocol (version 2; docs/PROTOCOL.md has the full text)
 //
 // The daemon writes frames to the worker's stdin; the worker writes frames
 // to its stdout and nothing else (its logs go to stderr). A frame is a
@@ -11,31 +11,48 @@
 // MaxFrame are refused by both sides. Unknown keys are ignored, so later
 // versions may add keys to existing frames.
 //
-//	worker → daemon  {"t":"hello","v":1,"pid":P,"tokenizer":"sha256:…","procs":N,"cpus":"0-7"}
-//	                 sent once, after the tokenizer is loaded
+//	worker → daemon  {"t":"hello","v":2,"pid":P,"tokenizer":"sha256:…","procs":N,"cpus":"0-7",
+//	                  "chat":{"template":true,"prefix":n,"baseline":n,"error":""}}
+//	                 sent once, after the tokenizer is loaded and the
+//	                 chat-template baseline measured
 //	worker → daemon  {"t":"fatal","error":"…"}    then the worker exits 1
-//	daemon → worker  {"t":"count","id":N,"texts":["…",…]}
-//	worker → daemon  {"t":"counts","id":N,"counts":[c,…],"errors":[nil|"msg",…]}
-//	                 one count per text, in order; a failed item has count -1
-//	                 and an error string, and the rest of the batch still answers
+//	daemon → worker  {"t":"count","id":N,"texts":["…",…],"kinds":[k,…]}
+//	                 "kinds" (optional, parallel to "texts"): chattmpl.Kind
+//	                 of each item; absent = all texts. A chat item's texts
+//	                 slot holds its msgpack payload as bin
+//	worker → daemon  {"t":"counts","id":N,"counts":[c,…],"errors":[nil|"msg",…],
+//	                  "rendered":[bool,…],"fallbacks":[nil|"msg",…]}
+//	                 one count per item, in order; a failed item has count -1
+//	                 and an error string, and the rest of the batch still
+//	                 answers; "rendered" and "fallbacks" only when the
+//	                 request had "kinds"
 //	daemon → worker  {"t":"shutdown"}             the worker exits 0
 //	worker → daemon  {"t":"error","id":N,"error":"…"}
 //	                 answer to a frame the worker could not serve (unknown
-//	                 type, malformed payload); the worker goes on
+//	                 type, malformed payload, kinds of the wrong length);
+//	                 the worker goes on
 //
 // EOF on the worker's stdin also makes it exit 0. One request is in flight
 // at a time: the daemon sends the next count frame after the previous
 // answer (the worker already spreads one batch over all its cores).
 //
-// A later version may add item kinds to the count frame (chat-template
-// items rendered in the worker); a worker announces what it speaks with
-// "v" in its hello, and a daemon refuses versions it does not know.
+// Chat items are rendered through the chat template inside the worker, and
+// templates can be hostile: a render that runs past the worker's
+// --render-timeout, or makes the process grow past --render-memory, makes
+// the worker log the reason and exit with status ExitRenderLimit (see
+// Watchdog); a recursive macro ends it with Go's fatal stack overflow. The
+// client reports such a death as an error matching ErrWorkerDead whose
+// text holds the reason.
 package shard
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+)
 
 // Version is the protocol version this package speaks (the "v" of hello).
-const Version = 1
+const Version = 2
 
 // MaxFrame is the largest payload either side accepts or sends (256 MiB).
 // A batch whose frame would be larger must be split by the caller.
@@ -61,17 +78,24 @@ type Frame struct {
 	Type string // "t"
 
 	// hello
-	V         int    // "v": protocol version
-	PID       int    // "pid"
-	Tokenizer string // "tokenizer": tokenizer identity ("sha256:…")
-	Procs     int    // "procs": the worker's GOMAXPROCS
-	CPUs      string // "cpus": the worker's affinity mask, e.g. "0-3,8"
+	V         int      // "v": protocol version
+	PID       int      // "pid"
+	Tokenizer string   // "tokenizer": tokenizer identity ("sha256:…")
+	Procs     int      // "procs": the worker's GOMAXPROCS
+	CPUs      string   // "cpus": the worker's affinity mask, e.g. "0-3,8"
+	Chat      ChatInfo // "chat": the chat-template set-up
 
 	// count, counts, error
-	ID     uint64   // "id": request id, echoed in the answer
-	Texts  []string // "texts" (count)
-	Counts []int    // "counts" (counts): -1 for a failed item
-	Errors []string // "errors" (counts): "" = ok (nil on the wire)
+	ID     uint64          // "id": request id, echoed in the answer
+	Texts  []string        // "texts" (count): texts, or chat payloads (bin)
+	Kinds  []chattmpl.Kind // "kinds" (count): nil = all texts
+	Counts []int           // "counts" (counts): -1 for a failed item
+	Errors []string        // "errors" (counts): "" = ok (nil on the wire)
+	// "rendered" and "fallbacks" (counts), present when the request had
+	// kinds: whether the chat template was applied, and why it could not
+	// be ("" = it was, or the item is a text; nil on the wire).
+	Rendered  []bool
+	Fallbacks []string
 
 	// fatal, error
 	Error string // "error"
@@ -84,10 +108,34 @@ type Hello struct {
 	Tokenizer string // tokenizer identity ("sha256:…")
 	Procs     int    // GOMAXPROCS of the worker
 	CPUs      string // affinity mask of the worker ("0-7"; "" if unknown)
+	Chat      ChatInfo
 }
 
-// Result is the answer for one text of a batch.
+// ChatInfo is the chat-template set-up a worker announced in its hello.
+type ChatInfo struct {
+	// Template: the tokenizer's tokenizer_config.json has a chat_template
+	// (without one, chat items without a per-request template fall back).
+	Template bool // "template"
+	// Prefix and Baseline are chattmpl.Counter.Baseline: the tokens of
+	// the prefix user message and of an empty assistant turn, subtracted
+	// from message counts (both 0 when Error is set).
+	Prefix   int // "prefix"
+	Baseline int // "baseline"
+	// Error is why the baseline could not be measured (no template, a
+	// template that fails on the baseline conversation, malformed special
+	// tokens in tokenizer_config.json), "" otherwise. The worker still
+	// serves; messages are counted without the subtraction, or fall back.
+	Error string // "error"
+}
+
+// Result is the answer for one item of a batch.
 type Result struct {
 	Count int    // token count; -1 when Err is set
 	Err   string // "" on success
+	// Rendered: the item is a chat item and its chat template was applied.
+	Rendered bool
+	// Fallback is why a chat item's template could not be applied (no
+	// template, a template error, raise_exception): upstream's fallback
+	// text was counted instead. "" otherwise. Not an error.
+	Fallback string
 }

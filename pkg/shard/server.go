@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,21 +9,31 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 )
 
-// ItemCounter counts the tokens of one text. It need not be safe for
-// concurrent use: Serve gives each goroutine its own
-// (*tokenize.Counter satisfies it).
+// ItemCounter counts one item: a text, or a chat item (a msgpack payload)
+// rendered through the chat template. It need not be safe for concurrent
+// use: Serve gives each goroutine its own (*chattmpl.Counter satisfies
+// it). An error fails the item; Outcome.Fallback is not an error.
 type ItemCounter interface {
-	CountErr(text string) (int, error)
+	CountItem(k chattmpl.Kind, payload string) (chattmpl.Outcome, error)
 }
 
 // ServeConfig configures Serve.
 type ServeConfig struct {
-	Hello      Hello              // announced first (Version defaults to the package's)
-	NewCounter func() ItemCounter // one per counting goroutine
-	Procs      int                // counting goroutines per batch (≤ 0: 1)
-	Log        *slog.Logger       // nil: discard
+	Hello Hello // announced first (Version defaults to the package's)
+	// NewCounter makes the counter of a goroutine, and replaces one that
+	// panicked (under the watchdog: it may render a baseline).
+	NewCounter func() ItemCounter
+	// Counters are the goroutines' initial counters, if made beforehand
+	// (the worker makes them before its hello, which reports their
+	// chat-template baseline); missing ones are made with NewCounter.
+	Counters []ItemCounter
+	Procs    int       // counting goroutines per batch (≤ 0: 1)
+	Watchdog *Watchdog // bounds chat-item renders; nil: no limits
+	Log      *slog.Logger
 }
 
 // Serve is the worker side of the protocol: it sends the hello frame to
@@ -33,24 +44,29 @@ type ServeConfig struct {
 //
 // A count batch is spread over up to Procs goroutines, each with its own
 // counter, claiming the next item in turn (an atomic cursor), so a long
-// text does not leave the other goroutines idle behind a static split;
+// item does not leave the other goroutines idle behind a static split;
 // results are written by index, so they stay in order. A counter that
 // fails or panics on an item fails only that item (count -1 and the
-// message); a counter that panicked is replaced.
+// message); a counter that panicked is replaced. Each chat item (kind
+// other than text) is counted under cfg.Watchdog, which ends the process
+// when a render exceeds its limits.
 func Serve(in io.Reader, out io.Writer, cfg ServeConfig) error {
 	if cfg.NewCounter == nil {
 		return errors.New("shard: ServeConfig.NewCounter is nil")
+	}
+	if cfg.Watchdog != nil && len(cfg.Watchdog.slots) < max(cfg.Procs, 1) {
+		return fmt.Errorf("shard: the watchdog has %d slots for %d counting goroutines", len(cfg.Watchdog.slots), max(cfg.Procs, 1))
 	}
 	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &server{out: out, log: log, counters: newCounterSet(cfg.NewCounter, max(cfg.Procs, 1))}
+	s := &server{out: out, log: log, counters: newCounterSet(cfg.NewCounter, max(cfg.Procs, 1), cfg.Counters, cfg.Watchdog)}
 	h := cfg.Hello
 	if h.Version == 0 {
 		h.Version = Version
 	}
-	if err := s.send(&Frame{Type: TypeHello, V: h.Version, PID: h.PID, Tokenizer: h.Tokenizer, Procs: h.Procs, CPUs: h.CPUs}); err != nil {
+	if err := s.send(&Frame{Type: TypeHello, V: h.Version, PID: h.PID, Tokenizer: h.Tokenizer, Procs: h.Procs, CPUs: h.CPUs, Chat: h.Chat}); err != nil {
 		return err
 	}
 	r := NewReader(in)
@@ -76,11 +92,15 @@ func Serve(in io.Reader, out io.Writer, cfg ServeConfig) error {
 			log.Debug("shutdown requested")
 			return nil
 		case TypeCount:
-			if f.Texts == nil {
+			switch {
+			case f.Texts == nil:
 				err = s.send(&Frame{Type: TypeError, ID: f.ID, Error: `count frame without "texts"`})
-				break
+			case f.Kinds != nil && len(f.Kinds) != len(f.Texts):
+				log.Warn("count frame with kinds of the wrong length", "id", f.ID, "kinds", len(f.Kinds), "texts", len(f.Texts))
+				err = s.send(&Frame{Type: TypeError, ID: f.ID, Error: fmt.Sprintf("count frame with %d kinds for %d texts", len(f.Kinds), len(f.Texts))})
+			default:
+				err = s.count(f)
 			}
-			err = s.count(f)
 		default:
 			log.Warn("unknown frame type", "type", f.Type, "id", f.ID)
 			err = s.send(&Frame{Type: TypeError, ID: f.ID, Error: fmt.Sprintf("unknown frame type %q", f.Type)})
@@ -115,15 +135,46 @@ func (s *server) send(f *Frame) error {
 }
 
 func (s *server) count(f *Frame) error {
-	counts := make([]int, len(f.Texts))
-	errs := make([]string, len(f.Texts))
-	t0 := time.Now()
-	nerr := s.counters.count(f.Texts, counts, errs)
-	if nerr > 0 {
-		s.log.Warn("items failed", "id", f.ID, "failed", nerr, "of", len(f.Texts))
+	n := len(f.Texts)
+	b := batch{id: f.ID, items: f.Texts, kinds: f.Kinds, counts: make([]int, n), errs: make([]string, n)}
+	if f.Kinds != nil {
+		b.rendered, b.fallbacks = make([]bool, n), make([]string, n)
 	}
-	s.log.Debug("batch", "id", f.ID, "items", len(f.Texts), "count_us", time.Since(t0).Microseconds())
-	return s.send(&Frame{Type: TypeCounts, ID: f.ID, Counts: counts, Errors: errs})
+	t0 := time.Now()
+	s.counters.count(&b)
+	if nerr := b.failed.Load(); nerr > 0 {
+		s.log.Warn("items failed", "id", f.ID, "failed", nerr, "of", n)
+	}
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		attrs := []any{"id", f.ID, "items", n, "count_us", time.Since(t0).Microseconds()}
+		if f.Kinds != nil {
+			chat, fb := 0, 0
+			for i, k := range f.Kinds {
+				if k != chattmpl.KindText {
+					chat++
+				}
+				if b.fallbacks[i] != "" {
+					fb++
+				}
+			}
+			attrs = append(attrs, "chat", chat, "fallbacks", fb)
+		}
+		s.log.Debug("batch", attrs...)
+	}
+	return s.send(&Frame{Type: TypeCounts, ID: f.ID, Counts: b.counts, Errors: b.errs, Rendered: b.rendered, Fallbacks: b.fallbacks})
+}
+
+// batch is one count request being counted and its results.
+type batch struct {
+	id        uint64
+	items     []string
+	kinds     []chattmpl.Kind // nil: all texts
+	counts    []int
+	errs      []string
+	rendered  []bool   // nil when kinds is
+	fallbacks []string // nil when kinds is
+	next      atomic.Int64
+	failed    atomic.Int64
 }
 
 // counterSet is the per-goroutine counters of a worker; they persist
@@ -131,62 +182,97 @@ func (s *server) count(f *Frame) error {
 type counterSet struct {
 	newCounter func() ItemCounter
 	counters   []ItemCounter
+	wd         *Watchdog
 }
 
-func newCounterSet(newCounter func() ItemCounter, n int) *counterSet {
-	cs := &counterSet{newCounter: newCounter, counters: make([]ItemCounter, n)}
+func newCounterSet(newCounter func() ItemCounter, n int, initial []ItemCounter, wd *Watchdog) *counterSet {
+	cs := &counterSet{newCounter: newCounter, counters: make([]ItemCounter, n), wd: wd}
 	for i := range cs.counters {
+		if i < len(initial) && initial[i] != nil {
+			cs.counters[i] = initial[i]
+			continue
+		}
+		wd.Begin(i, 0, ItemBaseline, chattmpl.KindText)
 		cs.counters[i] = newCounter()
+		wd.End(i)
 	}
 	return cs
 }
 
-// count fills counts and errs for texts and returns the number of failed
-// items.
-func (cs *counterSet) count(texts []string, counts []int, errs []string) int {
-	g := min(len(cs.counters), len(texts))
-	var next, failed atomic.Int64
-	work := func(slot int) {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= len(texts) {
-				return
-			}
-			n, err := cs.one(slot, texts[i])
-			if err != nil {
-				counts[i], errs[i] = -1, err.Error()
-				if errs[i] == "" {
-					errs[i] = "error"
-				}
-				failed.Add(1)
-				continue
-			}
-			counts[i] = n
-		}
-	}
+// count counts the items of b.
+func (cs *counterSet) count(b *batch) {
+	g := min(len(cs.counters), len(b.items))
 	if g <= 1 {
 		if g == 1 {
-			work(0)
+			cs.work(b, 0)
 		}
-		return int(failed.Load())
+		return
 	}
 	var wg sync.WaitGroup
 	for slot := 1; slot < g; slot++ {
-		wg.Go(func() { work(slot) })
+		wg.Go(func() { cs.work(b, slot) })
 	}
-	work(0)
+	cs.work(b, 0)
 	wg.Wait()
-	return int(failed.Load())
 }
 
-// one counts text with the counter of slot, turning a panic into an item
-// error and replacing that counter (its state is unknown after a panic).
-func (cs *counterSet) one(slot int, text string) (n int, err error) {
+// work claims items of b in turn and counts them with the counter of slot.
+func (cs *counterSet) work(b *batch, slot int) {
+	for {
+		i := int(b.next.Add(1) - 1)
+		if i >= len(b.items) {
+			return
+		}
+		k := chattmpl.KindText
+		if b.kinds != nil {
+			k = b.kinds[i]
+		}
+		out, err := cs.one(b.id, slot, i, k, b.items[i])
+		if err != nil {
+			b.counts[i], b.errs[i] = -1, err.Error()
+			if b.errs[i] == "" {
+				b.errs[i] = "error"
+			}
+			b.failed.Add(1)
+			continue
+		}
+		b.counts[i] = out.Count
+		if b.rendered != nil {
+			b.rendered[i] = out.Rendered
+			if out.Fallback != nil {
+				if b.fallbacks[i] = out.Fallback.Error(); b.fallbacks[i] == "" {
+					b.fallbacks[i] = "fallback"
+				}
+			}
+		}
+	}
+}
+
+// one counts item i of batch id with the counter of slot, a chat item
+// under the watchdog. A panic becomes an item error and the counter is
+// replaced (its state is unknown after a panic); the replacement renders
+// its baseline under the watchdog too.
+func (cs *counterSet) one(id uint64, slot, i int, k chattmpl.Kind, payload string) (out chattmpl.Outcome, err error) {
+	watched := k != chattmpl.KindText
+	if watched {
+		cs.wd.Begin(slot, id, i, k)
+	}
 	defer func() {
 		if p := recover(); p != nil {
+			if !watched {
+				cs.wd.Begin(slot, id, ItemBaseline, chattmpl.KindText)
+				watched = true
+			}
 			cs.counters[slot] = cs.newCounter()
-			n, err = -1, fmt.Errorf("tokenizer panic: %v", p)
+			what := "tokenizer panic"
+			if k != chattmpl.KindText {
+				what = fmt.Sprintf("panic counting a %s item", k)
+			}
+			out, err = chattmpl.Outcome{Count: -1}, fmt.Errorf("%s: %v", what, p)
+		}
+		if watched {
+			cs.wd.End(slot)
 		}
 	}()
-	return cs.counters[slot].CountErr(text)
+	return cs.counters[slot].CountItem(k, payload)
 }

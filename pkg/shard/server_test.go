@@ -7,20 +7,42 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 )
 
 // runeCounter counts runes; "fail:" items fail and "panic:" items panic.
+// A chat item counts the bytes of its payload, rendered, unless the
+// payload starts with "fallback:" (a fallback) or "sleep:" (it sleeps
+// the duration that follows, for the watchdog).
 type runeCounter struct{}
 
-func (c *runeCounter) CountErr(s string) (int, error) {
+func (c *runeCounter) CountItem(k chattmpl.Kind, s string) (chattmpl.Outcome, error) {
 	switch {
 	case strings.HasPrefix(s, "fail:"):
-		return 0, errors.New("failed " + s)
+		return chattmpl.Outcome{}, errors.New("failed " + s)
 	case strings.HasPrefix(s, "panic:"):
 		panic("panicked " + s)
 	}
-	return utf8.RuneCountInString(s), nil
+	if k == chattmpl.KindText {
+		return chattmpl.Outcome{Count: utf8.RuneCountInString(s)}, nil
+	}
+	if k > chattmpl.KindPrompt {
+		return chattmpl.Outcome{}, fmt.Errorf("unknown item kind %d", k)
+	}
+	if d, ok := strings.CutPrefix(s, "sleep:"); ok {
+		dur, err := time.ParseDuration(d)
+		if err != nil {
+			return chattmpl.Outcome{}, err
+		}
+		time.Sleep(dur)
+	}
+	if strings.HasPrefix(s, "fallback:") {
+		return chattmpl.Outcome{Count: 1000 + len(s), Fallback: errors.New("no template for " + s)}, nil
+	}
+	return chattmpl.Outcome{Count: len(s), Rendered: true}, nil
 }
 
 // session is Serve running over pipes.
@@ -32,21 +54,28 @@ type session struct {
 }
 
 func serveSession(t *testing.T, procs int) *session {
+	return serveSessionWatched(t, procs, nil)
+}
+
+// serveSessionWatched is serveSession with a watchdog.
+func serveSessionWatched(t *testing.T, procs int, wd *Watchdog) *session {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	s := &session{t: t, inW: inW, r: NewReader(outR), done: make(chan error, 1)}
+	chat := ChatInfo{Template: true, Prefix: 5, Baseline: 4}
 	go func() {
 		s.done <- Serve(inR, outW, ServeConfig{
-			Hello:      Hello{PID: 42, Tokenizer: "sha256:test", Procs: procs, CPUs: "0"},
+			Hello:      Hello{PID: 42, Tokenizer: "sha256:test", Procs: procs, CPUs: "0", Chat: chat},
 			NewCounter: func() ItemCounter { return &runeCounter{} },
 			Procs:      procs,
+			Watchdog:   wd,
 		})
 		outW.Close()
 	}()
 	t.Cleanup(func() { inW.Close(); outR.Close() })
 	h := s.recv()
-	if h.Type != TypeHello || h.V != Version || h.PID != 42 || h.Tokenizer != "sha256:test" || h.Procs != procs || h.CPUs != "0" {
+	if h.Type != TypeHello || h.V != Version || h.PID != 42 || h.Tokenizer != "sha256:test" || h.Procs != procs || h.CPUs != "0" || h.Chat != chat {
 		t.Fatalf("hello = %+v", h)
 	}
 	return s
@@ -158,5 +187,154 @@ func TestServeUnknownAndMalformed(t *testing.T) {
 	s.send(&Frame{Type: TypeShutdown})
 	if err := <-s.done; err != nil {
 		t.Fatalf("Serve after shutdown: %v", err)
+	}
+}
+
+// TestServeKinds: a batch mixing texts and chat items answers counts,
+// rendered flags and fallbacks per item, in order, over several
+// goroutines; kinds of the wrong length are refused with an error frame;
+// a batch without kinds answers without the chat fields.
+func TestServeKinds(t *testing.T) {
+	for _, procs := range []int{1, 3} {
+		s := serveSession(t, procs)
+		var texts []string
+		var kinds []chattmpl.Kind
+		for i := range 300 {
+			switch i % 5 {
+			case 0, 1:
+				texts, kinds = append(texts, strings.Repeat("ü", i)), append(kinds, chattmpl.KindText)
+			case 2:
+				texts, kinds = append(texts, "\x81\xa1m"+strings.Repeat("x", i)), append(kinds, chattmpl.KindMessage)
+			case 3:
+				texts, kinds = append(texts, fmt.Sprintf("fallback:%d", i)), append(kinds, chattmpl.KindPrompt)
+			case 4:
+				texts, kinds = append(texts, fmt.Sprintf("fail:%d", i)), append(kinds, chattmpl.KindPrompt)
+			}
+		}
+		texts, kinds = append(texts, "x"), append(kinds, chattmpl.Kind(9))
+		s.send(&Frame{Type: TypeCount, ID: 5, Texts: texts, Kinds: kinds})
+		f := s.recv()
+		if f.Type != TypeCounts || f.ID != 5 || len(f.Counts) != len(texts) || len(f.Rendered) != len(texts) || len(f.Fallbacks) != len(texts) {
+			t.Fatalf("procs %d: answer %+v", procs, f)
+		}
+		for i, x := range texts {
+			want := Result{}
+			switch {
+			case kinds[i] == 9:
+				want = Result{Count: -1, Err: "unknown item kind 9"}
+			case kinds[i] == chattmpl.KindText:
+				want.Count = utf8.RuneCountInString(x)
+			case strings.HasPrefix(x, "fail:"):
+				want = Result{Count: -1, Err: "failed " + x}
+			case strings.HasPrefix(x, "fallback:"):
+				want = Result{Count: 1000 + len(x), Fallback: "no template for " + x}
+			default:
+				want = Result{Count: len(x), Rendered: true}
+			}
+			got := Result{Count: f.Counts[i], Err: f.Errors[i], Rendered: f.Rendered[i], Fallback: f.Fallbacks[i]}
+			if got != want {
+				t.Fatalf("procs %d item %d (%s %q): got %+v, want %+v", procs, i, kinds[i], x, got, want)
+			}
+		}
+		s.send(&Frame{Type: TypeCount, ID: 6, Texts: []string{"a", "b"}, Kinds: []chattmpl.Kind{chattmpl.KindText}})
+		if f := s.recv(); f.Type != TypeError || f.ID != 6 || !strings.Contains(f.Error, "1 kinds for 2 texts") {
+			t.Fatalf("kinds of the wrong length: %+v", f)
+		}
+		s.send(&Frame{Type: TypeCount, ID: 7, Texts: []string{"abc"}})
+		if f := s.recv(); f.Type != TypeCounts || f.Counts[0] != 3 || f.Rendered != nil || f.Fallbacks != nil {
+			t.Fatalf("a batch without kinds: %+v", f)
+		}
+		s.send(&Frame{Type: TypeShutdown})
+		if err := <-s.done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWatchdogTimeout: in process, with the exit replaced, the watchdog
+// names the chat item that ran past the timeout, leaves text items alone
+// however long they take, and is idle between chat items.
+func TestWatchdogTimeout(t *testing.T) {
+	reasons := make(chan string, 1)
+	wd := newWatchdog(Limits{Timeout: 300 * time.Millisecond, Memory: 1 << 40}, 2, func(r string) { reasons <- r })
+	go wd.run()
+	t.Cleanup(wd.stop)
+	s := serveSessionWatched(t, 2, wd)
+	// Chat items under the timeout, and a slow text: no reason.
+	s.send(&Frame{Type: TypeCount, ID: 1, Texts: []string{"sleep:20ms", "sleep:30ms", "a"}, Kinds: []chattmpl.Kind{1, 2, 0}})
+	if f := s.recv(); f.Type != TypeCounts || !f.Rendered[0] || !f.Rendered[1] {
+		t.Fatalf("answer %+v", f)
+	}
+	select {
+	case r := <-reasons:
+		t.Fatalf("watchdog fired on short items: %s", r)
+	case <-time.After(400 * time.Millisecond):
+	}
+	if n := wd.active.Load(); n != 0 {
+		t.Fatalf("%d slots busy after the batch", n)
+	}
+	s.send(&Frame{Type: TypeCount, ID: 17, Texts: []string{"a", "b", "c", "sleep:2s"}, Kinds: []chattmpl.Kind{0, 0, 0, 2}})
+	t0 := time.Now()
+	select {
+	case r := <-reasons:
+		if !strings.HasPrefix(r, "render timeout: item 3 (prompt) of batch 17 ran ") || !strings.HasSuffix(r, "(--render-timeout 300ms)") {
+			t.Fatalf("reason %q", r)
+		}
+		if d := time.Since(t0); d > time.Second {
+			t.Fatalf("fired after %v", d)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("watchdog did not fire")
+	}
+}
+
+// TestWatchdogMemory: a render growing the heap past the limit is named.
+func TestWatchdogMemory(t *testing.T) {
+	reasons := make(chan string, 1)
+	wd := newWatchdog(Limits{Timeout: time.Hour, Memory: 64 << 20}, 1, func(r string) { reasons <- r })
+	go wd.run()
+	t.Cleanup(wd.stop)
+	wd.Begin(0, 9, 2, chattmpl.KindMessage)
+	var keep [][]byte
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		select {
+		case r := <-reasons:
+			wd.End(0)
+			if !strings.HasPrefix(r, "render memory limit: worker memory ") || !strings.Contains(r, "while rendering item 2 (message) of batch 9") {
+				t.Fatalf("reason %q", r)
+			}
+			t.Logf("%s (held %d MiB)", r, len(keep))
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("watchdog did not fire")
+		}
+		if len(keep) < 256 {
+			b := make([]byte, 1<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "268435456": 256 << 20, "512MiB": 512 << 20, "2GiB": 2 << 30,
+		"1 GiB": 1 << 30, "3KiB": 3 << 10, "1TiB": 1 << 40, "5GB": 5e9, "7MB": 7e6, "9KB": 9000, "100B": 100} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "GiB", "-1", "1.5GiB", "2 gib", "9999999999TiB", "12XB"} {
+		if v, err := ParseBytes(in); err == nil {
+			t.Errorf("ParseBytes(%q) = %d, want an error", in, v)
+		}
+	}
+	if got := FormatBytes(2 << 30); got != "2.0 GiB" {
+		t.Errorf("FormatBytes = %q", got)
 	}
 }

@@ -2,19 +2,23 @@ package shard
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mlperf-tools/aggregator/internal/tokcorpus"
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
 // Round-trip and throughput figures of one worker:
 //
 //	go test -run '^$' -bench . -benchtime 3s ./pkg/shard/
-//	SHARD_TIMING=1 go test -run TestTimingInterleaved -v ./pkg/shard/
+//	SHARD_TIMING=1 go test -run 'TestTiming' -v ./pkg/shard/
 //
 // The interleaved timing alternates the in-process baseline and the
 // workers and keeps the best of each, which is what survives noisy
@@ -44,8 +48,8 @@ func TestTimingInterleaved(t *testing.T) {
 				c.Count(s)
 			}
 		},
-		"worker --procs 1": func() { w1.Count(ctx, texts) },
-		"worker --procs 2": func() { w2.Count(ctx, texts) },
+		"worker --procs 1": func() { w1.Count(ctx, texts, nil) },
+		"worker --procs 2": func() { w2.Count(ctx, texts, nil) },
 	}
 	names := []string{"in-process, 1 goroutine", "worker --procs 1", "worker --procs 2"}
 	best := map[string]time.Duration{}
@@ -66,7 +70,7 @@ func TestTimingInterleaved(t *testing.T) {
 	var rt []time.Duration
 	for range 2000 {
 		t0 := time.Now()
-		w1.Count(ctx, nil)
+		w1.Count(ctx, nil, nil)
 		rt = append(rt, time.Since(t0))
 	}
 	slices.Sort(rt)
@@ -80,7 +84,7 @@ func BenchmarkRoundTripEmpty(b *testing.B) {
 	w, _ := startWorker(b, tinyDir(b), 1)
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := w.Count(ctx, nil); err != nil {
+		if _, err := w.Count(ctx, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -96,7 +100,7 @@ func BenchmarkRoundTrip1024Short(b *testing.B) {
 	}
 	ctx := context.Background()
 	for b.Loop() {
-		if _, err := w.Count(ctx, texts); err != nil {
+		if _, err := w.Count(ctx, texts, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -129,11 +133,11 @@ func benchWorker(b *testing.B, procs int) {
 	}
 	w, _ := startWorker(b, dir, procs)
 	ctx := context.Background()
-	if _, err := w.Count(ctx, texts); err != nil { // warm the word caches
+	if _, err := w.Count(ctx, texts, nil); err != nil { // warm the word caches
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := w.Count(ctx, texts); err != nil {
+		if _, err := w.Count(ctx, texts, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -168,4 +172,86 @@ func BenchmarkInProcessLlama3(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(texts))/s, "texts/s")
 	b.ReportMetric(float64(b.N*tokens)/s, "tokens/s")
 	b.ReportMetric(float64(b.N*nbytes)/s/1e6, "MB/s")
+}
+
+// chatConversation is a 20-message conversation (system, 19 alternating
+// turns of a few sentences each) as a KindPrompt payload, as in
+// pkg/chattmpl's BenchmarkDeepSeekV3.
+func chatConversation() string {
+	msgs := []events.Value{events.MapOf("role", "system", "content", "You are a helpful assistant.")}
+	for i := 1; i < 20; i++ {
+		role := "user"
+		if i%2 == 0 {
+			role = "assistant"
+		}
+		msgs = append(msgs, events.MapOf("role", role, "content", fmt.Sprintf("Turn %d: %s", i, strings.Repeat("The quick brown fox jumps over the lazy dog. ", 6))))
+	}
+	return string(chattmpl.AppendPrompt(nil, events.PromptData{Messages: msgs}))
+}
+
+// BenchmarkChatPrompt measures one chat prompt (chatConversation, Llama-3
+// template) rendered and counted in process, and through a worker one
+// item per request and 64 items per request.
+func BenchmarkChatPrompt(b *testing.B) {
+	dir := llama3Dir(b)
+	tok, err := tokenize.LoadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := chatConversation()
+	b.Run("in-process", func(b *testing.B) {
+		c, err := chattmpl.NewCounter(tok)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if out, err := c.CountItem(chattmpl.KindPrompt, payload); err != nil || !out.Rendered {
+				b.Fatal(out, err)
+			}
+		}
+	})
+	for _, n := range []int{1, 64} {
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("worker-procs%d-batch%d", procs, n), func(b *testing.B) {
+				w, _ := startWorker(b, dir, procs)
+				items := make([]string, n)
+				kinds := make([]chattmpl.Kind, n)
+				for i := range items {
+					items[i], kinds[i] = payload, chattmpl.KindPrompt
+				}
+				ctx := context.Background()
+				for b.Loop() {
+					res, err := w.Count(ctx, items, kinds)
+					if err != nil || !res[0].Rendered {
+						b.Fatal(res, err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/item")
+			})
+		}
+	}
+}
+
+// TestTimingStart measures a worker's start-up (spawn to hello) on the
+// Llama-3 tokenizer: the cost of a restart after a render limit.
+func TestTimingStart(t *testing.T) {
+	if os.Getenv("SHARD_TIMING") != "1" {
+		t.Skip("set SHARD_TIMING=1")
+	}
+	dir := llama3Dir(t)
+	bin := workerBin(t)
+	for _, procs := range []int{1, 2} {
+		var ds []time.Duration
+		for range 9 {
+			t0 := time.Now()
+			w, err := Start(context.Background(), Config{Bin: bin, TokenizerDir: dir, Procs: procs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds = append(ds, time.Since(t0))
+			w.Kill()
+		}
+		slices.Sort(ds)
+		t.Logf("--procs %d: start to hello min %v, median %v, max %v", procs, ds[0].Round(time.Millisecond), ds[len(ds)/2].Round(time.Millisecond), ds[len(ds)-1].Round(time.Millisecond))
+	}
 }

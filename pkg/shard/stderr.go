@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -60,11 +61,15 @@ func lineLevel(s string) slog.Level {
 	return slog.LevelInfo
 }
 
-// lineTail keeps the last few stderr lines for error messages.
+// lineTail keeps the last few stderr lines for error messages, and the
+// last few lines that say why a worker died (ERROR records, Go's "fatal
+// error:", "panic:" and stack-overflow lines), which a goroutine dump would
+// otherwise push out of the tail.
 type lineTail struct {
-	mu    sync.Mutex
-	lines []string
-	max   int
+	mu      sync.Mutex
+	lines   []string // the last max lines
+	reasons []string // the last max notable lines
+	max     int
 }
 
 func newLineTail(n int) *lineTail { return &lineTail{max: n} }
@@ -75,16 +80,53 @@ func (t *lineTail) add(s string) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.lines) == t.max {
-		copy(t.lines, t.lines[1:])
-		t.lines = t.lines[:t.max-1]
+	t.lines = pushBounded(t.lines, s, t.max)
+	if isReason(s) {
+		t.reasons = pushBounded(t.reasons, s, t.max)
 	}
-	t.lines = append(t.lines, s)
 }
 
-// String joins the kept lines with " | ".
+func pushBounded(lines []string, s string, n int) []string {
+	if len(lines) == n {
+		copy(lines, lines[1:])
+		lines = lines[:n-1]
+	}
+	return append(lines, s)
+}
+
+// isReason reports a line that says why a worker died.
+func isReason(s string) bool {
+	return strings.Contains(s, "level=ERROR") || strings.HasPrefix(s, "fatal error:") ||
+		strings.HasPrefix(s, "panic:") || strings.HasPrefix(s, "runtime: goroutine stack exceeds")
+}
+
+// String joins the kept lines with " | ": the notable lines that are no
+// longer in the tail, then the tail.
 func (t *lineTail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return strings.Join(t.lines, " | ")
+	var out []string
+	for _, r := range t.reasons {
+		if !slices.Contains(t.lines, r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) > 0 && len(t.lines) > 0 {
+		out = append(out, "…")
+	}
+	return strings.Join(append(out, t.lines...), " | ")
+}
+
+// renderDeath reports whether the kept lines show a death caused by a
+// chat-template render: the watchdog's reason or a stack overflow.
+func (t *lineTail) renderDeath() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.reasons {
+		if strings.Contains(r, "render timeout:") || strings.Contains(r, "render memory limit:") ||
+			strings.Contains(r, "stack overflow") || strings.HasPrefix(r, "runtime: goroutine stack exceeds") {
+			return true
+		}
+	}
+	return false
 }

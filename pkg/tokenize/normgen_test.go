@@ -78,10 +78,18 @@ func TestGenerateNormOverrides(t *testing.T) {
 		want := oracleEncode(t, path, probes)
 		for i, s := range probes {
 			if !slices.Equal(tok.Encode(s), want[i]) {
+				// The failing rune, and the starters of its decomposition:
+				// a composite HF does not know is made of a starter it does
+				// not know either (later compositions of older starters are
+				// excluded by Unicode's stability policy), and marking the
+				// starter inert stops x/text composing it. Combining marks
+				// are left alone: they fail on their own probe if HF does
+				// not know them, and marking an old one (U+0307 in U+105C9)
+				// would break every letter that uses it.
 				c := cands[i]
 				bad[c] = true
 				for _, d := range norm.NFD.String(string(c)) {
-					if d >= 0x80 {
+					if d >= 0x80 && norm.NFD.PropertiesString(string(d)).CCC() == 0 {
 						bad[d] = true
 					}
 				}

@@ -1,6 +1,10 @@
 package tokqueue
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+)
 
 // Key identifies a text by content: two independent 64-bit maphash values,
 // 128 bits in all. For n distinct texts the chance of any collision is
@@ -14,8 +18,11 @@ type hasher struct{ s1, s2 maphash.Seed }
 
 func newHasher() hasher { return hasher{maphash.MakeSeed(), maphash.MakeSeed()} }
 
-func (h hasher) key(s string) Key {
-	return Key{maphash.String(h.s1, s), maphash.String(h.s2, s)}
+// key is the cache key of a payload of kind k: the same bytes as a text
+// and as a structured payload are different items.
+func (h hasher) key(k chattmpl.Kind, s string) Key {
+	mix := uint64(k) * 0x9E3779B97F4A7C15
+	return Key{maphash.String(h.s1, s) ^ mix, maphash.String(h.s2, s) ^ mix}
 }
 
 // cache maps text keys to token counts for the whole run, so each distinct

@@ -17,6 +17,10 @@ const (
 	// sub-batch in flight.
 	DefaultSubBatchBytes = 1 << 20
 	DefaultSubBatchItems = 512
+	// DefaultMaxRestarts bounds how often one drain worker is restarted
+	// after dying (a hostile chat template kills its worker: each death
+	// gives up at most one item, see countChunk).
+	DefaultMaxRestarts = 64
 )
 
 // DrainConfig configures the end-of-run drain.
@@ -29,6 +33,7 @@ type DrainConfig struct {
 	WarmTimeout   time.Duration
 	SubBatchBytes int
 	SubBatchItems int
+	MaxRestarts   int
 	Log           *slog.Logger
 }
 
@@ -42,6 +47,9 @@ func (c *DrainConfig) defaults() {
 	if c.SubBatchItems <= 0 {
 		c.SubBatchItems = DefaultSubBatchItems
 	}
+	if c.MaxRestarts <= 0 {
+		c.MaxRestarts = DefaultMaxRestarts
+	}
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
@@ -52,9 +60,12 @@ func (c *DrainConfig) defaults() {
 // budget is logged and skipped), splits b.Texts into one contiguous chunk
 // per worker balanced by total text length, and has each worker count its
 // chunk in sub-batches, sending each sub-batch's Outcome on out. A worker
-// that fails (dies, ctx ends) is killed and reaped; the rest of its chunk
-// is not retried elsewhere and stays pending. RunDrain returns once every
-// worker has exited; it never blocks on out after ctx ends.
+// that dies on a sub-batch is killed, reaped and restarted on its block,
+// and that sub-batch is counted again item by item: an item that kills the
+// worker on its own fails (it stays pending), the others are counted. A
+// worker that cannot be restarted (or has died MaxRestarts times) leaves
+// the rest of its chunk pending. RunDrain returns once every worker has
+// exited; it never blocks on out after ctx ends.
 func RunDrain(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome) {
 	cfg.defaults()
 	log := cfg.Log
@@ -81,12 +92,63 @@ func RunDrain(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome
 	wg.Wait()
 }
 
+// drainWorker is one drain worker and what it takes to restart it. It
+// belongs to the goroutine counting its chunk.
+type drainWorker struct {
+	w        Worker
+	cpus     []int
+	procs    int
+	restarts int
+}
+
+// ensure restarts the worker if it is dead; false when it cannot be.
+func (d *drainWorker) ensure(ctx context.Context, cfg DrainConfig) bool {
+	if d.w != nil {
+		return true
+	}
+	if d.restarts >= cfg.MaxRestarts || ctx.Err() != nil {
+		return false
+	}
+	d.restarts++
+	t0 := time.Now()
+	w, err := cfg.Start(ctx, d.cpus, d.procs)
+	if err != nil {
+		if ctx.Err() == nil {
+			cfg.Log.Warn("drain worker failed to restart", "cpus", cpusString(d.cpus), "err", err)
+		}
+		return false
+	}
+	d.w = w
+	cfg.Log.Info("drain worker restarted", "pid", w.Pid(), "cpus", cpusString(d.cpus), "restart_ms", time.Since(t0).Milliseconds(),
+		"restarts", d.restarts)
+	return true
+}
+
+func (d *drainWorker) kill() {
+	if d.w != nil {
+		d.w.Kill()
+		d.w = nil
+	}
+}
+
+// count counts b's payloads [i,j) on the worker; an error kills it.
+func (d *drainWorker) count(ctx context.Context, b *Batch, i, j int) ([]Result, error) {
+	res, err := d.w.Count(ctx, b.Texts[i:j], b.KindsOf(i, j))
+	if err == nil && len(res) != j-i {
+		err = errCountMismatch(len(res), j-i)
+	}
+	if err != nil {
+		d.kill()
+	}
+	return res, err
+}
+
 // startWorkers starts one worker per block in parallel, bounded by the
 // warm-up budget, and returns the ones that came up, in block order.
-func startWorkers(ctx context.Context, cfg DrainConfig) []Worker {
+func startWorkers(ctx context.Context, cfg DrainConfig) []*drainWorker {
 	wctx, cancel := context.WithTimeout(ctx, cfg.WarmTimeout)
 	defer cancel()
-	ws := make([]Worker, len(cfg.Blocks))
+	ws := make([]*drainWorker, len(cfg.Blocks))
 	var wg sync.WaitGroup
 	for i, blk := range cfg.Blocks {
 		wg.Add(1)
@@ -102,11 +164,11 @@ func startWorkers(ctx context.Context, cfg DrainConfig) []Worker {
 				return
 			}
 			cfg.Log.Debug("drain worker started", "block", i, "pid", w.Pid(), "cpus", cpusString(blk), "procs", procs)
-			ws[i] = w
+			ws[i] = &drainWorker{w: w, cpus: blk, procs: procs}
 		}()
 	}
 	wg.Wait()
-	var up []Worker
+	var up []*drainWorker
 	for _, w := range ws {
 		if w != nil {
 			up = append(up, w)
@@ -114,7 +176,7 @@ func startWorkers(ctx context.Context, cfg DrainConfig) []Worker {
 	}
 	if ctx.Err() != nil {
 		for _, w := range up {
-			w.Kill()
+			w.kill()
 		}
 		return nil
 	}
@@ -122,35 +184,88 @@ func startWorkers(ctx context.Context, cfg DrainConfig) []Worker {
 }
 
 // countChunk counts b.Texts[lo:hi] on w in sub-batches.
-func countChunk(ctx context.Context, cfg DrainConfig, w Worker, b *Batch, lo, hi int, out chan<- Outcome) {
+func countChunk(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, lo, hi int, out chan<- Outcome) {
+	defer func() {
+		if ctx.Err() != nil {
+			w.kill()
+		} else if w.w != nil {
+			if err := w.w.Close(); err != nil {
+				cfg.Log.Debug("drain worker close", "pid", w.w.Pid(), "err", err)
+			}
+		}
+	}()
 	for i := lo; i < hi; {
 		j, size := i, 0
 		for j < hi && j-i < cfg.SubBatchItems && (j == i || size+len(b.Texts[j]) <= cfg.SubBatchBytes) {
 			size += len(b.Texts[j])
 			j++
 		}
-		res, err := w.Count(ctx, b.Texts[i:j])
-		if err == nil && len(res) != j-i {
-			err = errCountMismatch(len(res), j-i)
-		}
-		if err != nil {
+		if !w.ensure(ctx, cfg) {
 			if ctx.Err() == nil {
-				cfg.Log.Warn("drain worker failed; the rest of its chunk stays pending",
-					"pid", w.Pid(), "err", err, "uncounted_texts", hi-i)
+				cfg.Log.Warn("drain worker gone; the rest of its chunk stays pending", "cpus", cpusString(w.cpus),
+					"restarts", w.restarts, "uncounted_texts", hi-i)
 			}
-			w.Kill()
 			return
 		}
-		select {
-		case out <- Outcome{Batch: b, From: i, Results: res}:
-		case <-ctx.Done():
-			w.Kill()
+		pid := w.w.Pid()
+		res, err := w.count(ctx, b, i, j)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			cfg.Log.Warn("drain worker died; restarting it and counting its sub-batch item by item",
+				"pid", pid, "err", err, "items", j-i)
+			if !isolate(ctx, cfg, w, b, i, j, out) {
+				return
+			}
+			i = j
+			continue
+		}
+		if !send(ctx, out, Outcome{Batch: b, From: i, Results: res}) {
 			return
 		}
 		i = j
 	}
-	if err := w.Close(); err != nil {
-		cfg.Log.Debug("drain worker close", "pid", w.Pid(), "err", err)
+}
+
+// isolate counts b's payloads [i,j) one per request after a worker died on
+// them: an item that kills the (restarted) worker again is the culprit and
+// fails; the rest are counted. False when the worker cannot go on.
+func isolate(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, i, j int, out chan<- Outcome) bool {
+	for k := i; k < j; k++ {
+		if !w.ensure(ctx, cfg) {
+			if ctx.Err() == nil {
+				cfg.Log.Warn("drain worker gone; the rest of its chunk stays pending", "cpus", cpusString(w.cpus),
+					"restarts", w.restarts)
+			}
+			return false
+		}
+		res, err := w.count(ctx, b, k, k+1)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			kind := "text"
+			if b.Kinds != nil {
+				kind = b.Kinds[k].String()
+			}
+			cfg.Log.Warn("an item killed its drain worker; it stays pending (n_pending_tasks)", "kind", kind, "err", err)
+			res = []Result{{Count: -1, Err: "killed its worker: " + err.Error()}}
+		}
+		if !send(ctx, out, Outcome{Batch: b, From: k, Results: res}) {
+			return false
+		}
+	}
+	return true
+}
+
+// send delivers o unless ctx ends first.
+func send(ctx context.Context, out chan<- Outcome, o Outcome) bool {
+	select {
+	case out <- o:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 )
 
@@ -51,6 +52,25 @@ func jobsOf(t *testing.T, path string) []aggregator.TokenJob {
 	return sink.jobs
 }
 
+// fallbackText is the text upstream counts for an input when the model has
+// no chat template (the worker's path through chattmpl.CountItem).
+func fallbackText(in *aggregator.TokenInput, buf []byte) (string, []byte, error) {
+	var err error
+	switch in.Kind {
+	case aggregator.InputText:
+		return in.Text, buf, nil
+	case aggregator.InputMessage:
+		buf, err = chattmpl.AppendMessageFallback(buf[:0], in.Message)
+	case aggregator.InputPrompt:
+		var msgs []events.Value
+		if msgs, err = chattmpl.NormalizeMessages(in.Prompt.Messages); err != nil {
+			return "", buf, err
+		}
+		buf, err = chattmpl.AppendPromptFallback(buf[:0], msgs, in.Prompt.Tools)
+	}
+	return string(buf), buf, err
+}
+
 // TestFallbackTextsMatchUpstream: the text of every job equals, byte for
 // byte, a key upstream's oracle tokenized for the same stream (fixture
 // produced by /work/shared/oracle: gen_events.py -n 120 --seed 5
@@ -75,7 +95,7 @@ func TestFallbackTextsMatchUpstream(t *testing.T) {
 	var buf []byte
 	for i := range jobs {
 		var s string
-		s, buf, err = Text(&jobs[i].Input, buf)
+		s, buf, err = fallbackText(&jobs[i].Input, buf)
 		if err != nil {
 			t.Fatalf("job %d: %v", i, err)
 		}

@@ -4,24 +4,29 @@ import (
 	"context"
 	"sync"
 
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
 // InProcStart returns a StartFunc whose workers count in this process on
-// procs goroutines (replay, tests). CPU blocks are ignored.
+// procs goroutines (tests, and replay without a shardworker binary). CPU
+// blocks are ignored. Structured items are rendered here too, without
+// the limits a shardworker enforces: never use it where chat templates
+// are untrusted (the daemon never does).
 func InProcStart(tok *tokenize.Tokenizer) StartFunc {
 	return func(_ context.Context, _ []int, procs int) (Worker, error) {
 		w := &inProc{}
 		for range max(1, procs) {
-			w.counters = append(w.counters, tok.NewCounter())
+			c, _ := chattmpl.NewCounter(tok) // a config error makes chat items fall back
+			w.counters = append(w.counters, c)
 		}
 		return w, nil
 	}
 }
 
-type inProc struct{ counters []*tokenize.Counter }
+type inProc struct{ counters []*chattmpl.Counter }
 
-func (w *inProc) Count(ctx context.Context, texts []string) ([]Result, error) {
+func (w *inProc) Count(ctx context.Context, texts []string, kinds []chattmpl.Kind) ([]Result, error) {
 	res := make([]Result, len(texts))
 	n := len(w.counters)
 	var wg sync.WaitGroup
@@ -34,12 +39,11 @@ func (w *inProc) Count(ctx context.Context, texts []string) ([]Result, error) {
 				if ctx.Err() != nil {
 					return
 				}
-				k, err := c.CountErr(texts[i])
-				if err != nil {
-					res[i].Err = err.Error()
-				} else {
-					res[i].Count = k
+				k := chattmpl.KindText
+				if kinds != nil {
+					k = kinds[i]
 				}
+				res[i] = countOne(c, k, texts[i])
 			}
 		}()
 	}
@@ -48,6 +52,19 @@ func (w *inProc) Count(ctx context.Context, texts []string) ([]Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// countOne counts one item into a Result.
+func countOne(c *chattmpl.Counter, k chattmpl.Kind, payload string) Result {
+	o, err := c.CountItem(k, payload)
+	if err != nil {
+		return Result{Count: -1, Err: err.Error()}
+	}
+	r := Result{Count: o.Count, Rendered: o.Rendered}
+	if o.Fallback != nil {
+		r.Fallback = o.Fallback.Error()
+	}
+	return r
 }
 
 func (w *inProc) Close() error { return nil }

@@ -146,7 +146,7 @@ func (l *Live) run() {
 			if !ensure() {
 				return
 			}
-			res, err := w.Count(l.ctx, b.Texts)
+			res, err := w.Count(l.ctx, b.Texts, b.Kinds)
 			if err == nil && len(res) != len(b.Texts) {
 				err = errCountMismatch(len(res), len(b.Texts))
 			}
@@ -160,7 +160,7 @@ func (l *Live) run() {
 				l.setWorker(nil)
 				// Deliver the failure first (the owner re-queues now),
 				// then wait out the back-off before the next start.
-				if !l.send(Outcome{Batch: b, Err: err}) || !sleepCtx(l.ctx, backoff) {
+				if !l.send(Outcome{Batch: b, Err: err, Died: true}) || !sleepCtx(l.ctx, backoff) {
 					return
 				}
 				backoff = min(2*backoff, liveMaxBackoff)

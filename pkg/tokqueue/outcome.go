@@ -8,14 +8,18 @@ type Outcome struct {
 	From    int
 	Results []Result
 	Err     error
+	// Died is true when Err is the worker dying on the batch (not a
+	// cancellation).
+	Died bool
 }
 
 // Handle applies an outcome on the owner: results are recorded; a failed
-// live batch is re-queued (no loss); a failed drain range stays pending.
+// live batch is re-queued (no loss; see requeue for structured items that
+// kill the worker); a failed drain range stays pending.
 func (q *Queue) Handle(o Outcome) {
 	if o.Err != nil {
 		if o.Batch.Live {
-			q.Requeue(o.Batch)
+			q.requeue(o.Batch, o.Died)
 		}
 		return
 	}

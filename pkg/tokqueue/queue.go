@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 )
 
 // LiveMaxPerKind bounds a live batch: at most this many distinct texts per
@@ -41,14 +42,21 @@ type item struct {
 	slot  int32
 	count int32
 	state itemState
+	// suspect: the item was in a live batch whose worker died. It is
+	// sent alone next time; if that kills the worker too, it is the
+	// culprit (a hostile chat template) and fails for good.
+	suspect bool
 }
 
 // Batch is a set of distinct texts to count, taken from the queue. Texts is
 // immutable once the batch is handed to a worker; everything else belongs
 // to the owner.
 type Batch struct {
-	// Texts are the distinct texts, in first-occurrence queue order.
+	// Texts are the distinct payloads, in first-occurrence queue order:
+	// texts, or msgpack payloads of structured inputs (see Kinds).
 	Texts []string
+	// Kinds are the payloads' kinds; nil when every one is a text.
+	Kinds []chattmpl.Kind
 	// Live is true for a live-lane batch (failures are re-queued) and
 	// false for the drain (failures stay pending).
 	Live bool
@@ -57,6 +65,14 @@ type Batch struct {
 	counts    []int32
 	from, to  int64 // queue positions the batch took items from
 	cancelled bool
+}
+
+// KindsOf returns Kinds[i:j], or nil when the batch holds only texts.
+func (b *Batch) KindsOf(i, j int) []chattmpl.Kind {
+	if b.Kinds == nil {
+		return nil
+	}
+	return b.Kinds[i:j]
 }
 
 // Bytes returns the total length of the batch's texts.
@@ -89,6 +105,8 @@ type Queue struct {
 	dedup map[Key]int32
 
 	convErrs, itemErrs, recorderPanics int64
+	rendered, fallbacks, culprits      int64
+	fallbackSeen                       map[string]bool
 }
 
 // New returns an empty queue that records through rec.
@@ -96,7 +114,7 @@ func New(rec Recorder, log *slog.Logger) *Queue {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Queue{rec: rec, log: log, h: newHasher(), dedup: make(map[Key]int32)}
+	return &Queue{rec: rec, log: log, h: newHasher(), dedup: make(map[Key]int32), fallbackSeen: map[string]bool{}}
 }
 
 // Enqueue appends job. It is O(1) and allocates nothing once the pages
@@ -114,6 +132,7 @@ func (q *Queue) Enqueue(job aggregator.TokenJob) {
 	it := q.at(q.tail)
 	it.job = job
 	it.state = stQueued
+	it.suspect = false
 	q.tail++
 	q.pending++
 }
@@ -157,11 +176,15 @@ func (q *Queue) take(live bool, maxPerKind int) *Batch {
 		if it.state != stQueued {
 			continue
 		}
-		text, err := q.text(it)
+		if live && it.suspect && len(b.Texts) > 0 {
+			b.to = p // a suspect goes alone
+			break
+		}
+		kind, text, err := q.payload(it)
 		if err != nil {
 			continue
 		}
-		k := q.h.key(text)
+		k := q.h.key(kind, text)
 		if n, ok := q.c.get(k); ok {
 			it.state, it.count = stResolved, n
 			continue
@@ -181,11 +204,21 @@ func (q *Queue) take(live bool, maxPerKind int) *Batch {
 		}
 		q.c.misses++
 		slot := int32(len(b.Texts))
+		if kind != chattmpl.KindText && b.Kinds == nil {
+			b.Kinds = make([]chattmpl.Kind, len(b.Texts), cap(b.Texts))
+		}
+		if b.Kinds != nil {
+			b.Kinds = append(b.Kinds, kind)
+		}
 		b.Texts = append(b.Texts, text)
 		b.keys = append(b.keys, k)
 		b.counts = append(b.counts, countUnknown)
 		q.dedup[k] = slot
 		it.state, it.b, it.slot = stInflight, b, slot
+		if live && it.suspect {
+			b.to = p + 1
+			break
+		}
 	}
 	if live {
 		q.next = b.to
@@ -198,14 +231,15 @@ func (q *Queue) take(live bool, maxPerKind int) *Batch {
 	return b
 }
 
-// text converts an item's job; a conversion error fails the item for good
-// (upstream raises on it every time).
-func (q *Queue) text(it *item) (string, error) {
+// payload converts an item's job; a conversion error fails the item for
+// good.
+func (q *Queue) payload(it *item) (chattmpl.Kind, string, error) {
 	var (
-		s   string
-		err error
+		kind chattmpl.Kind
+		s    string
+		err  error
 	)
-	s, q.buf, err = Text(&it.job.Input, q.buf)
+	kind, s, q.buf, err = Payload(&it.job.Input, q.buf)
 	if err != nil {
 		it.state = stFailed
 		q.convErrs++
@@ -214,7 +248,7 @@ func (q *Queue) text(it *item) (string, error) {
 				"metric", it.job.Metric.String(), "kind", it.job.Input.Kind.String(), "err", err)
 		}
 	}
-	return s, err
+	return kind, s, err
 }
 
 // Apply records the results of b.Texts[from:from+len(res)] (a whole live
@@ -241,6 +275,7 @@ func (q *Queue) Apply(b *Batch, from int, res []Result) error {
 			}
 			continue
 		}
+		q.noteChat(r)
 		b.counts[slot] = int32(r.Count)
 		q.c.put(b.keys[slot], int32(r.Count))
 	}
@@ -251,6 +286,22 @@ func (q *Queue) Apply(b *Batch, from int, res []Result) error {
 	return nil
 }
 
+// noteChat counts rendered items and fallbacks, and logs each distinct
+// fallback reason once (upstream: once per tokenizer and exception type).
+func (q *Queue) noteChat(r Result) {
+	if r.Rendered {
+		q.rendered++
+	}
+	if r.Fallback == "" {
+		return
+	}
+	q.fallbacks++
+	if len(q.fallbackSeen) < 64 && !q.fallbackSeen[r.Fallback] {
+		q.fallbackSeen[r.Fallback] = true
+		q.log.Warn("chat template could not be applied; counted upstream's fallback text instead (as upstream does)", "reason", r.Fallback)
+	}
+}
+
 // moveFailed re-appends the live batch's failed items at the tail of the
 // queue so they do not hold back recording; they stay pending.
 func (q *Queue) moveFailed(b *Batch) {
@@ -258,10 +309,11 @@ func (q *Queue) moveFailed(b *Batch) {
 	for p := max(b.from, q.head); p < end; p++ {
 		it := q.at(p)
 		if it.state == stInflight && it.b == b && b.counts[it.slot] == countFailed {
-			job := it.job
+			job, suspect := it.job, it.suspect
 			it.state, it.b, it.job = stMoved, nil, aggregator.TokenJob{}
 			q.pending-- // the copy carries it
 			q.Enqueue(job)
+			q.at(q.tail - 1).suspect = suspect
 		}
 	}
 }
@@ -270,18 +322,35 @@ func (q *Queue) moveFailed(b *Batch) {
 // cancelled live batch, a drain that did not finish): they keep their
 // place and are taken again by the next batch. Later results for b are
 // ignored.
-func (q *Queue) Requeue(b *Batch) {
+func (q *Queue) Requeue(b *Batch) { q.requeue(b, false) }
+
+// requeue is Requeue; died says the batch's worker died on it. Then a
+// batch holding a single suspect item fails that item for good (it killed
+// the worker twice: the culprit), and otherwise the batch's structured
+// items become suspects, each sent alone next time, so that one hostile
+// chat template cannot stall the live lane.
+func (q *Queue) requeue(b *Batch, died bool) {
 	if b == nil || b.cancelled {
 		return
 	}
 	b.cancelled = true
+	culprit := died && len(b.Texts) == 1
 	for p := max(b.from, q.head); p < b.to && p < q.tail; p++ {
 		it := q.at(p)
 		if it.state == stInflight && it.b == b {
-			if n := b.counts[it.slot]; n >= 0 {
+			switch n := b.counts[it.slot]; {
+			case n >= 0:
 				it.state, it.count = stResolved, n
-			} else {
+			case culprit && it.suspect:
+				it.state = stFailed
+				q.culprits++
+				q.log.Warn("a structured input killed the live token worker twice; it stays pending (n_pending_tasks)",
+					"metric", it.job.Metric.String(), "kind", it.job.Input.Kind.String())
+			default:
 				it.state = stQueued
+				if died && it.job.Input.Kind != aggregator.InputText {
+					it.suspect = true
+				}
 			}
 			it.b = nil
 		}
@@ -367,6 +436,10 @@ type Stats struct {
 	ConvErrors, ItemErrors int64
 	RecorderPanics         int64
 	DistinctTextsCached    int
+	// Rendered items went through the chat template; Fallbacks were
+	// counted through upstream's fallback text; Culprits killed the
+	// live worker twice and were given up.
+	Rendered, Fallbacks, Culprits int64
 }
 
 // Stats returns the queue's counters.
@@ -375,6 +448,7 @@ func (q *Queue) Stats() Stats {
 		Pending: q.pending, CacheHits: q.c.hits, CacheMisses: q.c.misses, HitRate: q.c.hitRate(),
 		ConvErrors: q.convErrs, ItemErrors: q.itemErrs, RecorderPanics: q.recorderPanics,
 		DistinctTextsCached: len(q.c.m),
+		Rendered:            q.rendered, Fallbacks: q.fallbacks, Culprits: q.culprits,
 	}
 }
 
@@ -383,5 +457,6 @@ func (q *Queue) LogStats() {
 	s := q.Stats()
 	q.log.Info("token queue", "n_pending_tasks", s.Pending, "cache_hit_rate", fmt.Sprintf("%.3f", s.HitRate),
 		"cache_hits", s.CacheHits, "texts_tokenized", s.CacheMisses, "conversion_errors", s.ConvErrors,
-		"item_errors", s.ItemErrors, "recorder_panics", s.RecorderPanics)
+		"item_errors", s.ItemErrors, "recorder_panics", s.RecorderPanics,
+		"chat_rendered", s.Rendered, "chat_fallbacks", s.Fallbacks, "live_culprits", s.Culprits)
 }

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"testing"
 	"time"
 
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 )
 
@@ -126,30 +126,120 @@ func TestQueueLiveCapRequeueAndItemErrors(t *testing.T) {
 	}
 }
 
-func TestQueueConversionErrorStaysPending(t *testing.T) {
+// promptJob is an ISL job for a structured prompt of one user message.
+func promptJob(content string) aggregator.TokenJob {
+	return aggregator.TokenJob{Metric: aggregator.TokenISL, Input: aggregator.TokenInput{Kind: aggregator.InputPrompt,
+		Prompt: events.PromptData{Messages: []events.Value{events.MapOf("role", "user", "content", content)}}}}
+}
+
+// TestQueueStructuredItemsArePayloads: structured inputs reach the worker
+// as kind-tagged msgpack payloads (never rendered by the queue), identical
+// inputs are deduplicated, and a text whose bytes equal a payload is a
+// different item; a per-item error from the worker leaves the item
+// pending.
+func TestQueueStructuredItemsArePayloads(t *testing.T) {
 	var r recorded
 	q := New(r.rec, quiet)
-	bad := aggregator.TokenJob{Metric: aggregator.TokenISL, Input: aggregator.TokenInput{Kind: aggregator.InputPrompt,
-		Prompt: events.PromptData{Messages: []events.Value{events.MapOf("tool_calls", events.ArrayOf(events.Str("not a dict")))}}}}
-	q.Enqueue(bad)
+	q.Enqueue(promptJob("hi"))
 	q.Enqueue(textJob("ok"))
+	q.Enqueue(promptJob("hi"))
+	payload := string(chattmpl.AppendPrompt(nil, promptJob("hi").Input.Prompt))
+	q.Enqueue(textJob(payload))
 	b := q.TakeAll()
-	q.Apply(b, 0, lenResults(b.Texts))
-	if q.Pending() != 1 || fmt.Sprint(r.texts) != "[ok=2]" {
+	if len(b.Texts) != 3 || fmt.Sprint(b.Kinds) != "[prompt text text]" {
+		t.Fatalf("texts %q kinds %v", b.Texts, b.Kinds)
+	}
+	req, err := chattmpl.DecodeItem(b.Kinds[0], []byte(b.Texts[0]))
+	if err != nil || req.Prompt == nil || len(req.Prompt.Messages) != 1 {
+		t.Fatalf("payload decodes to %+v, %v", req, err)
+	}
+	if c, _ := req.Prompt.Messages[0].Get("content"); c.Str != "hi" {
+		t.Fatalf("content %+v", c)
+	}
+	if b.Texts[2] != payload {
+		t.Fatalf("third item %q", b.Texts[2])
+	}
+	q.Apply(b, 0, []Result{{Count: -1, Err: "tool call is not a dict"}, {Count: 2}, {Count: 7}})
+	q.Sweep()
+	if q.Pending() != 2 || len(r.texts) != 2 {
 		t.Fatalf("pending %d recorded %v", q.Pending(), r.texts)
+	}
+	// A batch of texts only carries no kinds.
+	q.Enqueue(textJob("plain"))
+	if b := q.TakeAll(); b.Kinds != nil || b.KindsOf(0, 1) != nil {
+		t.Fatalf("kinds %v", b.Kinds)
 	}
 }
 
-// fakeWorker counts by length; fail makes Count fail after n batches.
-type fakeWorker struct {
-	batches, failAfter int
-	delay              time.Duration
+// TestLiveSuspectsAreIsolated: when the live worker dies on a batch, its
+// structured items are sent alone afterwards; the one that kills the
+// worker again fails for good, the others and the texts are counted, and
+// recording order is kept.
+func TestLiveSuspectsAreIsolated(t *testing.T) {
+	var r recorded
+	q := New(r.rec, quiet)
+	q.Enqueue(textJob("t0"))
+	q.Enqueue(promptJob("good"))
+	q.Enqueue(promptJob("evil"))
+	q.Enqueue(textJob("t3"))
+	b := q.TakeLive(LiveMaxPerKind)
+	if len(b.Texts) != 4 {
+		t.Fatalf("first batch %d", len(b.Texts))
+	}
+	q.Handle(Outcome{Batch: b, Err: fmt.Errorf("worker died"), Died: true})
+	b1 := q.TakeLive(LiveMaxPerKind)
+	if fmt.Sprint(b1.Texts) != "[t0]" {
+		t.Fatalf("before the first suspect %q", b1.Texts)
+	}
+	q.Apply(b1, 0, lenResults(b1.Texts))
+	b2 := q.TakeLive(LiveMaxPerKind)
+	if len(b2.Texts) != 1 || b2.Kinds[0] != chattmpl.KindPrompt {
+		t.Fatalf("suspect batch %q %v", b2.Texts, b2.Kinds)
+	}
+	q.Apply(b2, 0, []Result{{Count: 5, Rendered: true}})
+	b3 := q.TakeLive(LiveMaxPerKind)
+	if len(b3.Texts) != 1 {
+		t.Fatalf("second suspect batch %q", b3.Texts)
+	}
+	q.Handle(Outcome{Batch: b3, Err: fmt.Errorf("worker died again"), Died: true})
+	b4 := q.TakeLive(LiveMaxPerKind)
+	if fmt.Sprint(b4.Texts) != "[t3]" {
+		t.Fatalf("after the culprit %q", b4.Texts)
+	}
+	q.Apply(b4, 0, lenResults(b4.Texts))
+	if got := fmt.Sprint(r.texts); got != "[t0=2 =5 t3=2]" || q.Pending() != 1 || q.Len() != 0 {
+		t.Fatalf("recorded %s pending %d len %d", got, q.Pending(), q.Len())
+	}
+	if s := q.Stats(); s.Culprits != 1 || s.Rendered != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	// A cancelled (not died) batch makes no suspects.
+	q.Enqueue(promptJob("a"))
+	q.Enqueue(promptJob("b"))
+	b5 := q.TakeLive(LiveMaxPerKind)
+	q.Handle(Outcome{Batch: b5, Err: context.Canceled})
+	if b6 := q.TakeLive(LiveMaxPerKind); len(b6.Texts) != 2 {
+		t.Fatalf("after a cancellation %d texts", len(b6.Texts))
+	}
 }
 
-func (w *fakeWorker) Count(ctx context.Context, texts []string) ([]Result, error) {
-	w.batches++
-	if w.failAfter > 0 && w.batches > w.failAfter {
-		return nil, fmt.Errorf("worker died")
+// fakeWorker counts by length; it dies (and stays dead) when a batch holds
+// the poison text, and fails to start when its start function says so.
+type fakeWorker struct {
+	poison string
+	dead   bool
+	delay  time.Duration
+}
+
+func (w *fakeWorker) Count(ctx context.Context, texts []string, _ []chattmpl.Kind) ([]Result, error) {
+	if w.dead {
+		return nil, fmt.Errorf("worker is dead")
+	}
+	for _, s := range texts {
+		if w.poison != "" && s == w.poison {
+			w.dead = true
+			return nil, fmt.Errorf("worker died: exit status 3")
+		}
 	}
 	select {
 	case <-time.After(w.delay):
@@ -159,27 +249,55 @@ func (w *fakeWorker) Count(ctx context.Context, texts []string) ([]Result, error
 	return lenResults(texts), nil
 }
 func (w *fakeWorker) Close() error { return nil }
-func (w *fakeWorker) Kill()        {}
+func (w *fakeWorker) Kill()        { w.dead = true }
 func (w *fakeWorker) Pid() int     { return 0 }
 
-func TestDrainSplitsAndLosesOnlyTheDeadWorkersRest(t *testing.T) {
+// TestDrainRestartsAndIsolatesTheCulprit: a worker that dies on a
+// sub-batch is restarted and the sub-batch is counted item by item, so
+// only the item that kills the worker stays pending; a block whose worker
+// never comes up is skipped.
+func TestDrainRestartsAndIsolatesTheCulprit(t *testing.T) {
 	var r recorded
 	q := New(r.rec, quiet)
 	for i := range 100 {
 		q.Enqueue(textJob(fmt.Sprintf("text-%03d", i)))
 	}
+	starts := 0
 	start := func(_ context.Context, cpus []int, _ int) (Worker, error) {
 		switch cpus[0] {
 		case 0:
-			return &fakeWorker{failAfter: 2}, nil // dies on its third sub-batch
+			starts++
+			return &fakeWorker{poison: "text-025"}, nil
 		case 2:
 			return nil, fmt.Errorf("warm-up failed")
 		}
 		return &fakeWorker{}, nil
 	}
 	DrainSync(context.Background(), q, DrainConfig{Start: start, Blocks: [][]int{{0}, {1}, {2}}, SubBatchItems: 10, Log: quiet})
-	// Two workers came up: 50 texts each; the first counted 20 of its 50.
-	if q.Pending() != 30 || len(r.texts) != 70 {
+	// Two workers came up, 50 texts each; the first died on text-025 in
+	// its third sub-batch, and again when it was sent alone.
+	if q.Pending() != 1 || len(r.texts) != 99 || starts != 3 {
+		t.Fatalf("pending %d recorded %d starts %d", q.Pending(), len(r.texts), starts)
+	}
+}
+
+// TestDrainGivesUpAfterMaxRestarts: a worker that cannot be restarted
+// leaves the rest of its chunk pending.
+func TestDrainGivesUpAfterMaxRestarts(t *testing.T) {
+	var r recorded
+	q := New(r.rec, quiet)
+	for i := range 30 {
+		q.Enqueue(textJob(fmt.Sprintf("text-%03d", i)))
+	}
+	starts := 0
+	start := func(context.Context, []int, int) (Worker, error) {
+		if starts++; starts > 1 {
+			return nil, fmt.Errorf("cannot start")
+		}
+		return &fakeWorker{poison: "text-012"}, nil
+	}
+	DrainSync(context.Background(), q, DrainConfig{Start: start, Blocks: [][]int{{0}}, SubBatchItems: 10, Log: quiet})
+	if q.Pending() != 20 || len(r.texts) != 10 {
 		t.Fatalf("pending %d recorded %d", q.Pending(), len(r.texts))
 	}
 }
@@ -192,33 +310,6 @@ func TestSplitByLength(t *testing.T) {
 	}
 	if b := splitByLength(texts[:1], 3); b[3] != 1 {
 		t.Errorf("bounds %v", b)
-	}
-}
-
-func TestParsePythonJSON(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{`{"a": 1, "b": [1.5, "x\u00e9", null], "a": 2}`, `{"a":2,"b":[1.5,"xé",null]}`},
-		{` {"n": NaN, "i": -Infinity, "big": 1e400} `, `{"n":null,"i":null,"big":null}`},
-		{`{"u":"\ud83d\ude00", "k": 1E5}`, `{"u":"😀","k":100000.0}`},
-	} {
-		v, err := ParsePythonJSON(c.in)
-		if err != nil {
-			t.Fatalf("%s: %v", c.in, err)
-		}
-		if got := string(events.AppendJSON(nil, v)); got != c.want {
-			t.Errorf("%s → %s, want %s", c.in, got, c.want)
-		}
-	}
-	for _, bad := range []string{`{"a":1,}`, `01`, `{"a" 1}`, "\"\x01\"", `[1] x`} {
-		if _, err := ParsePythonJSON(bad); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
-	}
-	if _, err := ParsePythonJSON(`{"x": 123456789012345678901234567890}`); err != ErrUnencodable {
-		t.Errorf("big int: %v", err)
-	}
-	if v, _ := ParsePythonJSON(`1.0`); v.Kind != events.KindFloat || v.Float != 1 || math.IsNaN(v.Float) {
-		t.Errorf("1.0 → %+v", v)
 	}
 }
 

@@ -1,4 +1,4 @@
-package tokqueue
+package events
 
 import (
 	"errors"
@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/mlperf-tools/aggregator/pkg/events"
 )
 
 // maxPyJSONDepth approximates where CPython's json.loads hits the
@@ -32,16 +30,16 @@ var ErrTooDeep = errors.New("JSON nested too deeply (RecursionError)")
 // -Infinity (and float overflow) become floats. Any other error is a
 // JSONDecodeError, except ErrTooDeep; ErrUnencodable comes with the parsed
 // value (integers beyond 64 bits, lone surrogates).
-func ParsePythonJSON(s string) (events.Value, error) {
+func ParsePythonJSON(s string) (Value, error) {
 	p := pyParser{s: s}
 	p.ws()
 	v, err := p.value(0)
 	if err != nil {
-		return events.Value{}, err
+		return Value{}, err
 	}
 	p.ws()
 	if p.i != len(p.s) {
-		return events.Value{}, fmt.Errorf("extra data at %d", p.i)
+		return Value{}, fmt.Errorf("extra data at %d", p.i)
 	}
 	if p.unencodable {
 		return v, ErrUnencodable
@@ -78,12 +76,12 @@ func (p *pyParser) lit(word string) bool {
 	return false
 }
 
-func (p *pyParser) value(depth int) (events.Value, error) {
+func (p *pyParser) value(depth int) (Value, error) {
 	if depth > maxPyJSONDepth {
-		return events.Value{}, ErrTooDeep
+		return Value{}, ErrTooDeep
 	}
 	if p.i >= len(p.s) {
-		return events.Value{}, p.errf("expecting value")
+		return Value{}, p.errf("expecting value")
 	}
 	switch c := p.s[p.i]; {
 	case c == '{':
@@ -92,28 +90,28 @@ func (p *pyParser) value(depth int) (events.Value, error) {
 		return p.array(depth)
 	case c == '"':
 		s, err := p.str()
-		return events.Str(s), err
+		return Str(s), err
 	case c == 'n' && p.lit("null"):
-		return events.Nil(), nil
+		return Nil(), nil
 	case c == 't' && p.lit("true"):
-		return events.Bool(true), nil
+		return Bool(true), nil
 	case c == 'f' && p.lit("false"):
-		return events.Bool(false), nil
+		return Bool(false), nil
 	case c == 'N' && p.lit("NaN"):
-		return events.Float(math.NaN()), nil
+		return Float(math.NaN()), nil
 	case c == 'I' && p.lit("Infinity"):
-		return events.Float(math.Inf(1)), nil
+		return Float(math.Inf(1)), nil
 	case c == '-' && p.lit("-Infinity"):
-		return events.Float(math.Inf(-1)), nil
+		return Float(math.Inf(-1)), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	}
-	return events.Value{}, p.errf("expecting value")
+	return Value{}, p.errf("expecting value")
 }
 
-func (p *pyParser) object(depth int) (events.Value, error) {
+func (p *pyParser) object(depth int) (Value, error) {
 	p.i++ // {
-	v := events.Value{Kind: events.KindMap, Map: []events.KV{}}
+	v := Value{Kind: KindMap, Map: []KV{}}
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
@@ -138,7 +136,7 @@ func (p *pyParser) object(depth int) (events.Value, error) {
 		if err != nil {
 			return v, err
 		}
-		v.Set(events.Str(k), val)
+		v.Set(Str(k), val)
 		p.ws()
 		if p.i >= len(p.s) {
 			return v, p.errf("unterminated object")
@@ -155,9 +153,9 @@ func (p *pyParser) object(depth int) (events.Value, error) {
 	}
 }
 
-func (p *pyParser) array(depth int) (events.Value, error) {
+func (p *pyParser) array(depth int) (Value, error) {
 	p.i++ // [
-	v := events.Value{Kind: events.KindArray, Array: []events.Value{}}
+	v := Value{Kind: KindArray, Array: []Value{}}
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == ']' {
 		p.i++
@@ -271,7 +269,7 @@ func (p *pyParser) hex4() (rune, error) {
 // number parses -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)? as Python
 // does: an int without fraction and exponent, else a float (overflow to
 // ±inf, as float() does).
-func (p *pyParser) number() (events.Value, error) {
+func (p *pyParser) number() (Value, error) {
 	start := p.i
 	if p.s[p.i] == '-' {
 		p.i++
@@ -288,7 +286,7 @@ func (p *pyParser) number() (events.Value, error) {
 		p.i++
 	} else if digits() == 0 {
 		p.i = start
-		return events.Value{}, p.errf("expecting value")
+		return Value{}, p.errf("expecting value")
 	}
 	isFloat := false
 	if p.i+1 < len(p.s) && p.s[p.i] == '.' && p.s[p.i+1] >= '0' && p.s[p.i+1] <= '9' {
@@ -312,19 +310,19 @@ func (p *pyParser) number() (events.Value, error) {
 	if isFloat {
 		f, err := strconv.ParseFloat(lit, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return events.Value{}, p.errf("bad number %q", lit)
+			return Value{}, p.errf("bad number %q", lit)
 		}
-		return events.Float(f), nil
+		return Float(f), nil
 	}
 	if i, err := strconv.ParseInt(lit, 10, 64); err == nil {
-		return events.Int(i), nil
+		return Int(i), nil
 	}
 	if u, err := strconv.ParseUint(lit, 10, 64); err == nil {
-		return events.Value{Kind: events.KindUint, Uint: u}, nil
+		return Value{Kind: KindUint, Uint: u}, nil
 	}
 	if _, ok := new(big.Int).SetString(lit, 10); ok {
 		p.unencodable = true // a Python int msgspec cannot encode
-		return events.Int(0), nil
+		return Int(0), nil
 	}
-	return events.Value{}, p.errf("bad number %q", lit)
+	return Value{}, p.errf("bad number %q", lit)
 }

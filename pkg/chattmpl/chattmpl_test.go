@@ -1,0 +1,124 @@
+package chattmpl
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+)
+
+func render(t *testing.T, src string, ctx RenderContext) string {
+	t.Helper()
+	tmpl, err := Compile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tmpl.Render(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCompileNewlines: Jinja2's lexer drops one trailing newline and turns
+// "\r\n" and "\r" into "\n".
+func TestCompileNewlines(t *testing.T) {
+	for src, want := range map[string]string{"a\n": "a", "a\n\n": "a\n", "a\r\nb\rc\r\n": "a\nb\nc", "a": "a"} {
+		if got := render(t, src, RenderContext{}); got != want {
+			t.Errorf("%q: got %q want %q", src, got, want)
+		}
+	}
+}
+
+// TestRenderContext: tools/documents None when absent, kwargs override
+// earlier vars, collisions with render()'s own names fail.
+func TestRenderContext(t *testing.T) {
+	got := render(t, "{{ tools }} {{ documents }} {{ add_generation_prompt }} {{ x }}", RenderContext{
+		AddGenerationPrompt: true,
+		Vars:                []events.KV{{Key: events.Str("x"), Value: events.Int(1)}, {Key: events.Str("x"), Value: events.Float(2)}},
+	})
+	if got != "None None True 2.0" {
+		t.Errorf("got %q", got)
+	}
+	tmpl, _ := Compile("x")
+	if _, err := tmpl.Render(RenderContext{Vars: []events.KV{{Key: events.Str("messages"), Value: events.Nil()}}}); err == nil {
+		t.Error("kwarg messages: want error")
+	}
+	if _, err := tmpl.Render(RenderContext{Messages: []events.Value{events.Str("x")}}); err == nil {
+		t.Error("non-dict message: want error")
+	}
+}
+
+func TestSelect(t *testing.T) {
+	named := &tokenize.Config{ChatTemplates: map[string]string{"default": "D", "tool_use": "T"}}
+	s := func(p string) *string { return &p }
+	for _, tc := range []struct {
+		cfg   *tokenize.Config
+		req   *string
+		tools bool
+		want  string
+	}{
+		{named, nil, false, "D"},
+		{named, nil, true, "T"},
+		{named, s("tool_use"), false, "T"},
+		{named, s("{{ x }}"), true, "{{ x }}"},
+		{&tokenize.Config{ChatTemplates: map[string]string{"rag": "R", "tool_use": "T"}}, nil, true, "T"},
+	} {
+		got, err := Select(tc.cfg, tc.req, tc.tools)
+		if err != nil || got != tc.want {
+			t.Errorf("Select(%v, %v, %v) = %q, %v; want %q", tc.cfg.ChatTemplates, tc.req, tc.tools, got, err, tc.want)
+		}
+	}
+	if _, err := Select(&tokenize.Config{ChatTemplates: map[string]string{"rag": "R"}}, nil, false); err == nil {
+		t.Error("named without default: want error")
+	}
+	if _, err := Select(&tokenize.Config{}, nil, false); !errors.Is(err, ErrNoTemplate) {
+		t.Errorf("no template: %v", err)
+	}
+}
+
+func TestNormalizeToolCalls(t *testing.T) {
+	tc := events.MapOf("id", "c1", "function", events.MapOf("arguments", `{"b": 1, "a": 2.0}`, "name", "f"))
+	out, err := NormalizeToolCalls([]events.Value{tc, events.MapOf("function", events.MapOf("arguments", "[1]"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := string(events.AppendJSON(nil, events.ArrayOf(out...)))
+	if want := `[{"id":"c1","function":{"arguments":{"b":1,"a":2.0},"name":"f"}},{"function":{"arguments":"[1]"}}]`; js != want {
+		t.Errorf("got %s\nwant %s", js, want)
+	}
+	if _, err := NormalizeToolCalls([]events.Value{events.Str("x")}); err == nil {
+		t.Error("non-dict tool call: want error")
+	}
+}
+
+// TestHostileRecursionKillsProcess documents why templates must not be
+// rendered in the daemon: the library has no recursion limit, and a
+// recursive macro overflows the goroutine stack, a fatal error no recover
+// catches. The render runs in a child process (this test binary).
+func TestHostileRecursionKillsProcess(t *testing.T) {
+	if os.Getenv("CHATTMPL_HOSTILE_CHILD") == "1" {
+		tmpl, err := Compile("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}")
+		if err != nil {
+			os.Exit(3)
+		}
+		_, _ = tmpl.Render(RenderContext{})
+		os.Exit(0) // a recursion limit was added: the test below fails
+	}
+	if testing.Short() {
+		t.Skip("spawns a child that grows a 1 GB stack")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHostileRecursionKillsProcess$")
+	cmd.Env = append(os.Environ(), "CHATTMPL_HOSTILE_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("recursive macro rendered without killing the process: the library now bounds recursion; revisit doc.go")
+	}
+	if !strings.Contains(string(out), "stack overflow") && !strings.Contains(string(out), "stack exceeds") {
+		t.Fatalf("child died differently: %v\n%.2000s", err, out)
+	}
+}
