@@ -138,7 +138,7 @@ It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	lf.register(cmd)
 	df.register(cmd)
-	cmd.AddCommand(newReplayCmd(&lf), newDemoCmd(&lf), newTokensCmd(&lf))
+	cmd.AddCommand(newReplayCmd(&lf), newDemoCmd(&lf), newTokensCmd(&lf), newWatchCmd(&lf), newReportCmd(&lf))
 	return cmd
 }
 
