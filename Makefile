@@ -62,3 +62,26 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+## docker: the container image (deploy/Dockerfile; the context is the repository).
+DOCKER  ?= docker
+IMAGE   ?= aggregator:latest
+## dist: bin/aggregator-VERSION-GOOS-GOARCH.tar.gz, both binaries built as the image builds them.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DIST_FLAGS := -trimpath -buildvcs=false -ldflags='-s -w'
+
+.PHONY: docker dist
+
+docker:
+	$(DOCKER) build -f deploy/Dockerfile -t $(IMAGE) .
+
+dist:
+	@set -e; os=$$($(GO) env GOOS); arch=$$($(GO) env GOARCH); \
+	  name=aggregator-$(VERSION)-$$os-$$arch; stage=$(BIN)/.dist/$$name; \
+	  rm -rf $(BIN)/.dist; mkdir -p $$stage; \
+	  echo "CGO_ENABLED=1 $(GO) build $(DIST_FLAGS) -o $$stage/ ./cmd/aggregator ./cmd/shardworker"; \
+	  CGO_ENABLED=1 $(GO) build $(DIST_FLAGS) -o $$stage/ ./cmd/aggregator ./cmd/shardworker; \
+	  tar -C $(BIN)/.dist -czf $(BIN)/$$name.tar.gz $$name; \
+	  rm -rf $(BIN)/.dist; \
+	  (cd $(BIN) && sha256sum $$name.tar.gz > $$name.tar.gz.sha256); \
+	  echo "$(BIN)/$$name.tar.gz"

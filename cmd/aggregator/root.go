@@ -51,6 +51,8 @@ type daemonFlags struct {
 	tokenizer, readinessPath                               string
 	shardWorker, liveCores, renderMemory                   string
 	renderTimeout                                          time.Duration
+	prometheusAddr                                         string
+	prometheusLinger                                       time.Duration
 	coresPerWorker, drainWorkers                           int
 	readinessID                                            int64
 	streaming, earlyStopping                               bool
@@ -81,6 +83,9 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.earlyStopping, "early-stopping", false, "add early-stopping estimates to tail-latency series in the final snapshot")
 	fl.StringVar(&f.readinessPath, "readiness-path", "", "after start-up, PUSH-connect to ipc://DIR/PATH and send the readiness id")
 	fl.Int64Var(&f.readinessID, "readiness-id", 0, "identity sent in the readiness signal")
+	fl.StringVar(&f.prometheusAddr, "prometheus-addr", "", "serve Prometheus metrics on HOST:PORT at /metrics (off by default); an empty host (:9464) binds 127.0.0.1 only, 0.0.0.0:9464 all interfaces")
+	fl.DurationVar(&f.prometheusLinger, "prometheus-linger", 0, "after the final snapshot, wait up to this long for one scrape of the final numbers before exiting")
+	_ = fl.MarkHidden("prometheus-linger")
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -107,6 +112,8 @@ func (f *daemonFlags) config() daemon.Config {
 		EarlyStopping:    f.earlyStopping,
 		ReadinessPath:    f.readinessPath,
 		ReadinessID:      f.readinessID,
+		PrometheusAddr:   f.prometheusAddr,
+		PrometheusLinger: f.prometheusLinger,
 	}
 }
 

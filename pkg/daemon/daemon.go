@@ -23,6 +23,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/promexport"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
@@ -62,6 +63,13 @@ type Config struct {
 	// PublisherLinger bounds how long Close waits to deliver the final
 	// snapshot frame to live readers.
 	PublisherLinger time.Duration
+	// PrometheusAddr, when set, serves GET /metrics there (HOST:PORT; an
+	// empty host is 127.0.0.1, see promexport.ResolveAddr).
+	PrometheusAddr string
+	// PrometheusLinger: after the final snapshot, how long the endpoint
+	// waits for one scrape of the final numbers before shutting down
+	// (0 = shut down at once).
+	PrometheusLinger time.Duration
 }
 
 // ReadyMarker is touched in MetricsOutputDir once signal handlers are
@@ -95,6 +103,13 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--drain-workers must be >= 0, got %d", c.DrainWorkers)
 	case c.RenderTimeout < 0:
 		return fmt.Errorf("--render-timeout must be >= 0, got %v", c.RenderTimeout)
+	case c.PrometheusLinger < 0:
+		return fmt.Errorf("--prometheus-linger must be >= 0, got %v", c.PrometheusLinger)
+	}
+	if c.PrometheusAddr != "" {
+		if _, err := promexport.ResolveAddr(c.PrometheusAddr); err != nil {
+			return fmt.Errorf("--prometheus-addr %q: %w", c.PrometheusAddr, err)
+		}
 	}
 	if c.RenderMemory != "" {
 		if n, err := shard.ParseBytes(c.RenderMemory); err != nil || n <= 0 {
@@ -129,6 +144,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	if cfg.CoresPerWorker == 0 {
 		cfg.CoresPerWorker = cpuset.DefaultPerBlock
+	}
+	// The metrics endpoint binds first: a port in use fails start-up fast.
+	// It shuts down after the final snapshot (deferred, bounded).
+	var exp *promexport.Exporter
+	if cfg.PrometheusAddr != "" {
+		var err error
+		if exp, err = promexport.Start(cfg.PrometheusAddr, log); err != nil {
+			return fmt.Errorf("--prometheus-addr %s: %w", cfg.PrometheusAddr, err)
+		}
+		defer exp.Close(cfg.PrometheusLinger)
+		log.Info("prometheus endpoint", "addr", exp.Addr(), "path", promexport.Path)
 	}
 	var es *metrics.EarlyStoppingSpec
 	if cfg.EarlyStopping {
@@ -209,7 +235,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go receive(sub, frames, done, log)
 
 	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release, tokens: tokens, queue: queue,
-		results: make(chan tokqueue.Outcome, 64)}
+		results: make(chan tokqueue.Outcome, 64), exp: exp, sub: sub}
 	o.loop(ctx, frames, sigs)
 
 	cancelSub()

@@ -30,7 +30,11 @@ func (o *owner) startLive() {
 	if o.tokens == nil || o.live != nil || o.drain != nil || o.cfg.TokenizerWorkers == 0 {
 		return
 	}
-	o.live = tokqueue.StartLive(o.tokens.liveConfig(&o.cfg, o.log), o.results)
+	lc := o.tokens.liveConfig(&o.cfg, o.log)
+	if o.exp != nil {
+		lc.Start = o.exp.Live.Wrap(lc.Start)
+	}
+	o.live = tokqueue.StartLive(lc, o.results)
 }
 
 // flushLive hands the next bounded batch to the live lane when it is idle.
@@ -70,6 +74,9 @@ func (o *owner) beginDrain() bool {
 	}
 	o.drain = d
 	dcfg := o.tokens.drainConfig(&o.cfg, o.log)
+	if o.exp != nil {
+		dcfg.Start = o.exp.Drain.Wrap(dcfg.Start)
+	}
 	o.log.Info("draining", "texts", len(b.Texts), "bytes", b.Bytes(), "n_pending_tasks", o.queue.Pending(),
 		"workers", len(dcfg.Blocks))
 	go func() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/promexport"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
@@ -47,6 +48,10 @@ type owner struct {
 	lastDecodeErr    error
 	droppedFrames    int64
 	lastErrLog       time.Time
+
+	// --prometheus-addr (nil without): see export.
+	exp *promexport.Exporter
+	sub *transport.Subscriber // for its Stats only
 }
 
 // loop folds frames until ENDED, SIGTERM or ctx cancellation, then writes
@@ -62,6 +67,7 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 			ticker.Stop()
 		}
 	}()
+	o.export(nil)
 	for {
 		var drainDone, drainDeadline <-chan struct{}
 		if o.drain != nil {
@@ -164,6 +170,7 @@ func (o *owner) publishLive() {
 	// The publisher owns the frame it is handed (it may queue it), so
 	// each snapshot gets its own buffer; at 4 Hz this is noise.
 	o.pub.Publish(snapshot.AppendFrame(nil, &o.snap))
+	o.export(&o.snap)
 }
 
 // finish stops the token pipeline (cancels the drain, kills and reaps
@@ -181,6 +188,7 @@ func (o *owner) finalize(state snapshot.State) {
 	// The publisher owns the frame it is handed (it may queue it), so
 	// each snapshot gets its own buffer; at 4 Hz this is noise.
 	o.pub.Publish(snapshot.AppendFrame(nil, &o.snap))
+	o.export(&o.snap)
 }
 
 // Finalize builds the terminal snapshot of agg into snap and writes it

@@ -71,6 +71,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--restart-at", type=int, default=0,
                     help="close the event PUB after this many records and bind a new one (publisher restart)")
+    ap.add_argument("--python-module", default="",
+                    help="spawn `sys.executable -m MODULE ARGS` (as the benchmark's ServiceLauncher does) instead of --aggregator")
     ap.add_argument("extra", nargs="*")
     a = ap.parse_args()
 
@@ -86,12 +88,13 @@ def main():
     sub.setsockopt(zmq.SUBSCRIBE, b"")
     sub.connect(f"ipc://{a.socket_dir}/met")
 
-    args = [a.aggregator, "--socket-dir", a.socket_dir, "--socket-name", "ev",
+    cmd = [sys.executable, "-m", a.python_module] if a.python_module else [a.aggregator]
+    args = [*cmd, "--socket-dir", a.socket_dir, "--socket-name", "ev",
             "--metrics-socket", "met", "--metrics-output-dir", a.out,
             *a.extra, "--readiness-path", ready_name, "--readiness-id", "7"]
     t0 = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(os.path.join(a.out, "daemon.log"), "wb"))
-    result = {"args": args[1:]}
+    result = {"args": args[len(cmd):]}
     try:
         if not ready.poll(30_000):
             raise SystemExit("no readiness signal within 30 s")
