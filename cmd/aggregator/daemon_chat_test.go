@@ -14,26 +14,6 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
-// chatTokenizerDir returns a directory with the real Llama-3 tokenizer.json
-// and tokenizer_config.json (its chat template).
-func chatTokenizerDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"tokenizer.json", "tokenizer_config.json"} {
-		abs, err := filepath.Abs(filepath.Join(filepath.Dir(llama3JSON), name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(abs); err != nil {
-			t.Skipf("Llama-3 %s not installed (scripts/install-deps.sh): %v", name, err)
-		}
-		if err := os.Symlink(abs, filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // hostileTemplates are per-request chat templates no Go Jinja engine
 // bounds by itself: each must end as a failed item (n_pending_tasks)
 // while the daemon keeps publishing.
@@ -107,7 +87,7 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 // in-process renderer counts it (the raising template through upstream's
 // fallback text), and no worker is left behind.
 func TestDaemonHostileChatTemplates(t *testing.T) {
-	dir := chatTokenizerDir(t)
+	dir := modelDir(t, "tokenizer-llama3")
 	const n = 40
 	path, prompts := chatEvents(t, n)
 
@@ -245,18 +225,12 @@ var chatGoldens = []struct{ dir, pkg string }{
 func TestDaemonChatGolden(t *testing.T) {
 	for _, g := range chatGoldens {
 		dir := modelDir(t, g.pkg)
-		exp, err := os.ReadFile(filepath.Join(g.dir, "expected.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := os.ReadFile(filepath.Join(g.dir, "args"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := readGolden(t, g.dir)
+		events, exp, args := c.events(), c.expected, c.args
 		for _, workers := range []string{"2", "0"} {
 			t.Run(g.pkg+"/workers="+workers, func(t *testing.T) {
-				res, out := launchEnv(t, filepath.Join(g.dir, "events.jsonl.gz"), nil, nil, []string{"--batch", "50", "--pace", "0.02"},
-					append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", workers}, strings.Fields(string(a))...))
+				res, out := launchEnv(t, events, nil, nil, []string{"--batch", "50", "--pace", "0.02"},
+					append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", workers}, args...))
 				if res.Exit != 0 {
 					t.Fatalf("exit %d", res.Exit)
 				}
@@ -275,16 +249,10 @@ func TestDaemonChatGolden(t *testing.T) {
 func TestReplayChatGolden(t *testing.T) {
 	for _, g := range chatGoldens {
 		dir := modelDir(t, g.pkg)
-		exp, err := os.ReadFile(filepath.Join(g.dir, "expected.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := os.ReadFile(filepath.Join(g.dir, "args"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := readGolden(t, g.dir)
+		events, exp, args := c.events(), c.expected, c.args
 		out := t.TempDir()
-		cmdArgs := append([]string{"replay", filepath.Join(g.dir, "events.jsonl.gz"), "--metrics-output-dir", out, "--tokenizer", dir}, strings.Fields(string(a))...)
+		cmdArgs := append([]string{"replay", events, "--metrics-output-dir", out, "--tokenizer", dir}, args...)
 		if b, err := exec.Command(binPath, cmdArgs...).CombinedOutput(); err != nil {
 			t.Fatalf("replay: %v\n%s", err, b)
 		}

@@ -44,16 +44,8 @@ const tokensGoldenDir = "../../testdata/tokens-golden"
 
 // tokensGolden is the token golden: events, expected final snapshot, args.
 func tokensGolden(t *testing.T) (events string, expected []byte, args []string) {
-	t.Helper()
-	exp, err := os.ReadFile(filepath.Join(tokensGoldenDir, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := os.ReadFile(filepath.Join(tokensGoldenDir, "args"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(tokensGoldenDir, "events.jsonl.gz"), exp, strings.Fields(string(a))
+	c := readGolden(t, tokensGoldenDir)
+	return c.events(), c.expected, c.args
 }
 
 // compareExact compares a final snapshot with upstream's, floats included

@@ -20,6 +20,24 @@ type goldenCase struct {
 	ignore []string
 }
 
+// readGolden reads one golden folder (made by scripts/gen-*golden.sh):
+// events.jsonl.gz, the expected final snapshot, and the extra arguments.
+func readGolden(t *testing.T, dir string) goldenCase {
+	t.Helper()
+	args, err := os.ReadFile(filepath.Join(dir, "args"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return goldenCase{name: filepath.Base(dir), dir: dir, args: strings.Fields(string(args)), expected: exp}
+}
+
+// events is the golden's event stream.
+func (c goldenCase) events() string { return filepath.Join(c.dir, "events.jsonl.gz") }
+
 func loadGolden(t *testing.T) []goldenCase {
 	t.Helper()
 	root := filepath.Join("..", "..", "testdata", "replay")
@@ -32,17 +50,8 @@ func loadGolden(t *testing.T) []goldenCase {
 		if !e.IsDir() {
 			continue
 		}
-		dir := filepath.Join(root, e.Name())
-		args, err := os.ReadFile(filepath.Join(dir, "args"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		exp, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := goldenCase{name: e.Name(), dir: dir, args: strings.Fields(string(args)), expected: exp}
-		if strings.Contains(string(args), "interrupt") {
+		c := readGolden(t, filepath.Join(root, e.Name()))
+		if strings.Contains(strings.Join(c.args, " "), "interrupt") {
 			c.ignore = []string{"metrics.*.percentiles", "metrics.*.histogram"}
 		}
 		cases = append(cases, c)

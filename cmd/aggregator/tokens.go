@@ -370,42 +370,52 @@ func invalidUTF8At(b []byte) int {
 
 // emit writes the answer for one text.
 func (lc *lineCounter) emit(text string) error {
-	out := lc.out[:0]
-	switch {
-	case lc.f.ids:
-		ids, err := lc.tok.Encode(text)
-		if err != nil {
-			return fmt.Errorf("tokenize: %w", err)
-		}
-		if lc.f.jsonOut {
-			out = append(out, `{"ids": [`...)
-		}
-		for i, id := range ids {
-			if i > 0 {
-				if lc.f.jsonOut {
-					out = append(out, ", "...)
-				} else {
-					out = append(out, ' ')
-				}
-			}
-			out = strconv.AppendInt(out, int64(id), 10)
-		}
-		if lc.f.jsonOut {
-			out = append(out, "]}"...)
-		}
-	default:
+	if !lc.f.ids {
 		n, err := lc.tok.CountErr(text)
 		if err != nil {
 			return fmt.Errorf("tokenize: %w", err)
 		}
-		if lc.f.jsonOut {
-			out = append(out, `{"count": `...)
-		}
-		out = strconv.AppendInt(out, int64(n), 10)
-		if lc.f.jsonOut {
-			out = append(out, '}')
-		}
+		return lc.writeCount(n)
 	}
+	ids, err := lc.tok.Encode(text)
+	if err != nil {
+		return fmt.Errorf("tokenize: %w", err)
+	}
+	out := lc.out[:0]
+	if lc.f.jsonOut {
+		out = append(out, `{"ids": [`...)
+	}
+	for i, id := range ids {
+		if i > 0 {
+			if lc.f.jsonOut {
+				out = append(out, ", "...)
+			} else {
+				out = append(out, ' ')
+			}
+		}
+		out = strconv.AppendInt(out, int64(id), 10)
+	}
+	if lc.f.jsonOut {
+		out = append(out, "]}"...)
+	}
+	return lc.writeLine(out)
+}
+
+// writeCount writes one count line: N, or {"count": N} with --json-out.
+func (lc *lineCounter) writeCount(n int) error {
+	out := lc.out[:0]
+	if lc.f.jsonOut {
+		out = append(out, `{"count": `...)
+	}
+	out = strconv.AppendInt(out, int64(n), 10)
+	if lc.f.jsonOut {
+		out = append(out, '}')
+	}
+	return lc.writeLine(out)
+}
+
+// writeLine writes out and a newline, keeping the buffer for reuse.
+func (lc *lineCounter) writeLine(out []byte) error {
 	out = append(out, '\n')
 	lc.out = out
 	if _, err := lc.w.Write(out); err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
@@ -65,19 +64,5 @@ func (lc *lineCounter) emitChat(line []byte) error {
 				"at", lc.pos, "reason", reason)
 		}
 	}
-	n := o.Count
-	out := lc.out[:0]
-	if lc.f.jsonOut {
-		out = append(out, `{"count": `...)
-	}
-	out = strconv.AppendInt(out, int64(n), 10)
-	if lc.f.jsonOut {
-		out = append(out, '}')
-	}
-	out = append(out, '\n')
-	lc.out = out
-	if _, err := lc.w.Write(out); err != nil {
-		return fmt.Errorf("write output: %w", err)
-	}
-	return nil
+	return lc.writeCount(o.Count)
 }
