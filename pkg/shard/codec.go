@@ -9,6 +9,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/mlperf-tools/aggregator/internal/msgp"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 )
 
@@ -353,25 +354,29 @@ func (e *DecodeError) Error() string {
 // type, a non-map payload, trailing bytes or a missing "t" is an error
 // (*DecodeError).
 func DecodeFrame(payload []byte) (*Frame, error) {
-	d := decoder{b: payload}
+	var d decoder
+	d.Reset(payload)
 	f := &Frame{}
 	if err := d.frame(f); err != nil {
+		var e *msgp.Error
+		if errors.As(err, &e) {
+			return nil, &DecodeError{Off: e.Off, Msg: e.Msg}
+		}
 		return nil, err
 	}
 	return f, nil
 }
 
+// decoder reads a frame payload. Its errors are *msgp.Error.
 type decoder struct {
-	b   []byte
-	off int
+	msgp.Reader
 }
 
-func (d *decoder) fail(format string, args ...any) error {
-	return &DecodeError{Off: d.off, Msg: fmt.Sprintf(format, args...)}
-}
+// maxDepth bounds the nesting of skipped values.
+const maxDepth = 64
 
 func (d *decoder) frame(f *Frame) error {
-	n, err := d.mapLen()
+	n, err := d.MapLen()
 	if err != nil {
 		return err
 	}
@@ -399,47 +404,46 @@ func (d *decoder) frame(f *Frame) error {
 			err = d.chat(&f.Chat)
 		case "id":
 			var v int64
-			v, err = d.int64()
+			v, err = d.Int()
 			if err == nil && v < 0 {
-				err = d.fail("negative id %d", v)
+				err = d.Errorf("negative id %d", v)
 			}
 			f.ID = uint64(v)
 		case "texts":
-			f.Texts, err = d.strs()
+			// An item is a str (a text) or a bin (a chat payload); either
+			// form is accepted for any item: its kind says what it is.
+			f.Texts, err = array(d, d.strOrBin)
 		case "kinds":
-			f.Kinds, err = d.kinds()
+			f.Kinds, err = array(d, d.kind)
 		case "rendered":
-			f.Rendered, err = d.bools()
+			f.Rendered, err = array(d, d.Bool)
 		case "fallbacks":
-			f.Fallbacks, err = d.optStrs()
+			f.Fallbacks, err = array(d, d.optStr)
 		case "counts":
-			f.Counts, err = d.ints()
+			f.Counts, err = array(d, d.int)
 		case "errors":
-			f.Errors, err = d.optStrs()
+			f.Errors, err = array(d, d.optStr)
 		case "error":
 			f.Error, err = d.str()
 		default:
-			err = d.skip(0)
+			err = d.Skip(maxDepth)
 		}
 		if err != nil {
-			if _, ok := err.(*DecodeError); !ok {
-				err = d.fail("key %q: %v", key, err)
-			}
 			return err
 		}
 	}
-	if d.off != len(d.b) {
-		return d.fail("%d trailing bytes", len(d.b)-d.off)
+	if d.Len() != 0 {
+		return d.Errorf("%d trailing bytes", d.Len())
 	}
 	if !haveType {
-		return d.fail("no \"t\" key")
+		return d.Errorf("no \"t\" key")
 	}
 	return nil
 }
 
 // chat decodes the hello's "chat" map; unknown keys are skipped.
 func (d *decoder) chat(c *ChatInfo) error {
-	n, err := d.mapLen()
+	n, err := d.MapLen()
 	if err != nil {
 		return err
 	}
@@ -450,7 +454,7 @@ func (d *decoder) chat(c *ChatInfo) error {
 		}
 		switch key {
 		case "template":
-			c.Template, err = d.bool()
+			c.Template, err = d.Bool()
 		case "prefix":
 			c.Prefix, err = d.int()
 		case "baseline":
@@ -458,361 +462,74 @@ func (d *decoder) chat(c *ChatInfo) error {
 		case "error":
 			c.Error, err = d.str()
 		default:
-			err = d.skip(1)
+			err = d.Skip(maxDepth - 1)
 		}
 		if err != nil {
-			if _, ok := err.(*DecodeError); !ok {
-				err = d.fail("chat key %q: %v", key, err)
-			}
 			return err
 		}
 	}
 	return nil
 }
 
-var errShort = errors.New("unexpected end of payload")
-
-func (d *decoder) need(n int) error {
-	if len(d.b)-d.off < n {
-		return d.fail("%v", errShort)
+// array decodes an array whose elements elem decodes.
+func array[T any](d *decoder, elem func() (T, error)) ([]T, error) {
+	n, err := d.ArrayLen()
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	out := make([]T, n)
+	for i := range out {
+		if out[i], err = elem(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-func (d *decoder) be(n int) (uint64, error) {
-	if err := d.need(n); err != nil {
-		return 0, err
+// alias returns p as a string without copying: the payload is never
+// reused, so the strings of a Frame may point into it.
+func alias(p []byte) string {
+	if len(p) == 0 {
+		return ""
 	}
-	var v uint64
-	for _, c := range d.b[d.off : d.off+n] {
-		v = v<<8 | uint64(c)
-	}
-	d.off += n
-	return v, nil
+	return unsafe.String(&p[0], len(p))
 }
 
-func (d *decoder) byte1() (byte, error) {
-	if err := d.need(1); err != nil {
-		return 0, err
-	}
-	c := d.b[d.off]
-	d.off++
-	return c, nil
+func (d *decoder) str() (string, error) {
+	p, err := d.StrBytes()
+	return alias(p), err
 }
 
-func (d *decoder) mapLen() (int, error) {
-	c, err := d.byte1()
-	if err != nil {
-		return 0, err
-	}
-	switch {
-	case c&0xf0 == 0x80:
-		return int(c & 0x0f), nil
-	case c == 0xde:
-		v, err := d.be(2)
-		return int(v), err
-	case c == 0xdf:
-		v, err := d.be(4)
-		return int(v), err
-	}
-	d.off--
-	return 0, d.fail("expected a map, got 0x%02x", c)
+func (d *decoder) strOrBin() (string, error) {
+	p, err := d.Bytes()
+	return alias(p), err
 }
 
-func (d *decoder) arrayLen() (int, error) {
-	c, err := d.byte1()
-	if err != nil {
-		return 0, err
-	}
-	var n uint64
-	switch {
-	case c&0xf0 == 0x90:
-		n = uint64(c & 0x0f)
-	case c == 0xdc:
-		n, err = d.be(2)
-	case c == 0xdd:
-		n, err = d.be(4)
-	default:
-		d.off--
-		return 0, d.fail("expected an array, got 0x%02x", c)
-	}
-	if err != nil {
-		return 0, err
-	}
-	// Every element takes at least one byte: refuse lengths the payload
-	// cannot hold before allocating for them.
-	if n > uint64(len(d.b)-d.off) {
-		return 0, d.fail("array of %d elements in %d bytes", n, len(d.b)-d.off)
-	}
-	return int(n), nil
-}
-
-// strLen decodes a str header (or a bin header where allowBin permits
-// one); isNil reports a nil where allowNil permits one.
-func (d *decoder) strLen(allowNil, allowBin bool) (n int, isNil bool, err error) {
-	c, err := d.byte1()
-	if err != nil {
-		return 0, false, err
-	}
-	var v uint64
-	switch {
-	case c&0xe0 == 0xa0:
-		v = uint64(c & 0x1f)
-	case c == 0xd9:
-		v, err = d.be(1)
-	case c == 0xda:
-		v, err = d.be(2)
-	case c == 0xdb:
-		v, err = d.be(4)
-	case c == 0xc0 && allowNil:
-		return 0, true, nil
-	case c == 0xc4 && allowBin:
-		v, err = d.be(1)
-	case c == 0xc5 && allowBin:
-		v, err = d.be(2)
-	case c == 0xc6 && allowBin:
-		v, err = d.be(4)
-	default:
-		d.off--
-		return 0, false, d.fail("expected a string, got 0x%02x", c)
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	if v > uint64(len(d.b)-d.off) {
-		return 0, false, d.fail("string of %d bytes in %d", v, len(d.b)-d.off)
-	}
-	return int(v), false, nil
-}
-
-func (d *decoder) str() (string, error) { return d.strOrBin(false) }
-
-// strOrBin decodes a str, or a bin where allowBin permits one, as a
-// string aliasing the payload.
-func (d *decoder) strOrBin(allowBin bool) (string, error) {
-	n, _, err := d.strLen(false, allowBin)
-	if err != nil {
-		return "", err
-	}
-	s := d.b[d.off : d.off+n]
-	d.off += n
-	if n == 0 {
+// optStr decodes a str or nil ("").
+func (d *decoder) optStr() (string, error) {
+	if d.TryNil() {
 		return "", nil
 	}
-	return unsafe.String(&s[0], n), nil
-}
-
-func (d *decoder) strs() ([]string, error) {
-	n, err := d.arrayLen()
-	if err != nil {
-		return nil, err
+	s, err := d.str()
+	if err == nil && s == "" {
+		// An empty error string would read as success: keep it an error.
+		s = "error"
 	}
-	out := make([]string, n)
-	for i := range out {
-		// An item is a str (a text) or a bin (a chat payload); either
-		// form is accepted for any item: its kind says what it is.
-		if out[i], err = d.strOrBin(true); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func (d *decoder) kinds() ([]chattmpl.Kind, error) {
-	n, err := d.arrayLen()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]chattmpl.Kind, n)
-	for i := range out {
-		v, err := d.int64()
-		if err != nil {
-			return nil, err
-		}
-		if v < 0 || v > math.MaxUint8 {
-			return nil, d.fail("item kind %d out of range", v)
-		}
-		out[i] = chattmpl.Kind(v)
-	}
-	return out, nil
-}
-
-func (d *decoder) bool() (bool, error) {
-	c, err := d.byte1()
-	if err != nil {
-		return false, err
-	}
-	switch c {
-	case 0xc2:
-		return false, nil
-	case 0xc3:
-		return true, nil
-	}
-	d.off--
-	return false, d.fail("expected a bool, got 0x%02x", c)
-}
-
-func (d *decoder) bools() ([]bool, error) {
-	n, err := d.arrayLen()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]bool, n)
-	for i := range out {
-		if out[i], err = d.bool(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func (d *decoder) optStrs() ([]string, error) {
-	n, err := d.arrayLen()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]string, n)
-	for i := range out {
-		m, isNil, err := d.strLen(true, false)
-		if err != nil {
-			return nil, err
-		}
-		if isNil {
-			continue
-		}
-		if m == 0 {
-			// An empty error string would read as success: keep it an error.
-			out[i] = "error"
-			continue
-		}
-		out[i] = unsafe.String(&d.b[d.off], m)
-		d.off += m
-	}
-	return out, nil
-}
-
-func (d *decoder) int64() (int64, error) {
-	c, err := d.byte1()
-	if err != nil {
-		return 0, err
-	}
-	switch {
-	case c <= 0x7f:
-		return int64(c), nil
-	case c >= 0xe0:
-		return int64(int8(c)), nil
-	case c == 0xcc, c == 0xcd, c == 0xce, c == 0xcf:
-		v, err := d.be(1 << (c - 0xcc))
-		if err == nil && v > math.MaxInt64 {
-			return 0, d.fail("integer %d out of range", v)
-		}
-		return int64(v), err
-	case c == 0xd0:
-		v, err := d.be(1)
-		return int64(int8(v)), err
-	case c == 0xd1:
-		v, err := d.be(2)
-		return int64(int16(v)), err
-	case c == 0xd2:
-		v, err := d.be(4)
-		return int64(int32(v)), err
-	case c == 0xd3:
-		v, err := d.be(8)
-		return int64(v), err
-	}
-	d.off--
-	return 0, d.fail("expected an integer, got 0x%02x", c)
+	return s, err
 }
 
 func (d *decoder) int() (int, error) {
-	v, err := d.int64()
+	v, err := d.Int()
 	if err == nil && (v > math.MaxInt || v < math.MinInt) {
-		return 0, d.fail("integer %d out of range", v)
+		return 0, d.Errorf("integer %d out of range", v)
 	}
 	return int(v), err
 }
 
-func (d *decoder) ints() ([]int, error) {
-	n, err := d.arrayLen()
-	if err != nil {
-		return nil, err
+func (d *decoder) kind() (chattmpl.Kind, error) {
+	v, err := d.Int()
+	if err == nil && (v < 0 || v > math.MaxUint8) {
+		return 0, d.Errorf("item kind %d out of range", v)
 	}
-	out := make([]int, n)
-	for i := range out {
-		if out[i], err = d.int(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// maxDepth bounds the nesting of skipped values.
-const maxDepth = 64
-
-// skip skips one value of any msgpack type.
-func (d *decoder) skip(depth int) error {
-	if depth > maxDepth {
-		return d.fail("nesting deeper than %d", maxDepth)
-	}
-	c, err := d.byte1()
-	if err != nil {
-		return err
-	}
-	var n uint64 // bytes to skip
-	var elems uint64
-	switch {
-	case c <= 0x7f, c >= 0xe0, c == 0xc0, c == 0xc2, c == 0xc3:
-		return nil
-	case c&0xe0 == 0xa0:
-		n = uint64(c & 0x1f)
-	case c&0xf0 == 0x90:
-		elems = uint64(c & 0x0f)
-	case c&0xf0 == 0x80:
-		elems = 2 * uint64(c&0x0f)
-	case c == 0xc4, c == 0xd9: // bin8, str8
-		n, err = d.be(1)
-	case c == 0xc5, c == 0xda:
-		n, err = d.be(2)
-	case c == 0xc6, c == 0xdb:
-		n, err = d.be(4)
-	case c == 0xc7, c == 0xc8, c == 0xc9: // ext 8/16/32: length, type byte
-		n, err = d.be(1 << (c - 0xc7))
-		n++
-	case c == 0xca:
-		n = 4
-	case c == 0xcb:
-		n = 8
-	case c >= 0xcc && c <= 0xcf:
-		n = 1 << (c - 0xcc)
-	case c >= 0xd0 && c <= 0xd3:
-		n = 1 << (c - 0xd0)
-	case c >= 0xd4 && c <= 0xd8: // fixext 1..16, plus the type byte
-		n = 1<<(c-0xd4) + 1
-	case c == 0xdc:
-		elems, err = d.be(2)
-	case c == 0xdd:
-		elems, err = d.be(4)
-	case c == 0xde:
-		elems, err = d.be(2)
-		elems *= 2
-	case c == 0xdf:
-		elems, err = d.be(4)
-		elems *= 2
-	default: // 0xc1: never used
-		d.off--
-		return d.fail("invalid msgpack byte 0x%02x", c)
-	}
-	if err != nil {
-		return err
-	}
-	if n > uint64(len(d.b)-d.off) || elems > uint64(len(d.b)-d.off) {
-		return d.fail("%v", errShort)
-	}
-	d.off += int(n)
-	for range elems {
-		if err := d.skip(depth + 1); err != nil {
-			return err
-		}
-	}
-	return nil
+	return chattmpl.Kind(v), err
 }

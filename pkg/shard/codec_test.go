@@ -383,3 +383,33 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeFrame decodes the payloads of a live-lane-sized batch:
+// a count frame of 1024 short texts and the counts frame answering it.
+func BenchmarkDecodeFrame(b *testing.B) {
+	texts := make([]string, 1024)
+	counts := make([]int, 1024)
+	errs := make([]string, 1024)
+	for i := range texts {
+		texts[i], counts[i] = "hello world", i
+	}
+	for _, f := range []*Frame{
+		{Type: TypeCount, ID: 42, Texts: texts},
+		{Type: TypeCounts, ID: 42, Counts: counts, Errors: errs},
+	} {
+		buf, err := AppendFrame(nil, f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		payload := buf[headerLen:]
+		b.Run(f.Type, func(b *testing.B) {
+			b.SetBytes(int64(len(payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := DecodeFrame(payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

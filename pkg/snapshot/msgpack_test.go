@@ -420,6 +420,10 @@ func TestDecodeMsgpackCompat(t *testing.T) {
 // subscriber drops it), never a panic.
 func TestDecodeMsgpackMalformed(t *testing.T) {
 	good := AppendMsgpack(nil, taggedUnionSnapshot())
+	// A series ending in the early-stopping map {"a": nil}, whose count is
+	// then made huge: it is refused before anything is allocated for it.
+	es := AppendMsgpack(nil, &Snapshot{Series: []Series{{Name: "s", EarlyStopping: []Estimate{{Key: "a"}}}}})
+	hugeMap := append(es[:len(es)-4:len(es)-4], 0xdf, 0xff, 0xff, 0xff, 0xff)
 	tests := []struct {
 		name    string
 		payload []byte
@@ -435,6 +439,8 @@ func TestDecodeMsgpackMalformed(t *testing.T) {
 		{"uint64 overflow", []byte{0x95, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "overflows int64"},
 		{"unknown tag", append(append([]byte{0x95, 1, 2}, appendStr(nil, "live")...), append([]byte{0, 0x91, 0x91}, appendStr(nil, "gauge")...)...), "unknown metric tag"},
 		{"trailing bytes", append(append([]byte(nil), good...), 0x00), "trailing bytes"},
+		{"huge map count", hugeMap, "truncated: map of 4294967295 entries"},
+		{"deep extra field", append(append(append([]byte{0x96}, good[1:]...), bytes.Repeat([]byte{0x91}, 1001)...), 0xc0), "nested too deep"},
 	}
 	for i := 1; i < len(good); i += 7 {
 		tests = append(tests, struct {
