@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/internal/msgp"
 )
 
 // raw wraps pre-encoded msgpack so it can sit inside rec/arr literals.
@@ -12,9 +14,9 @@ type rawMsg []byte
 
 // payload assembles a map payload from keys and raw-encoded values.
 func payload(kvs ...any) []byte {
-	dst := appendMapHeader(nil, len(kvs)/2)
+	dst := msgp.AppendMapLen(nil, len(kvs)/2)
 	for i := 0; i < len(kvs); i += 2 {
-		dst = appendStr(dst, kvs[i].(string))
+		dst = msgp.AppendStr(dst, kvs[i].(string))
 		switch v := kvs[i+1].(type) {
 		case rawMsg:
 			dst = append(dst, v...)
@@ -93,7 +95,7 @@ func classify(r *Record) outcome {
 }
 
 func dataArr(vs ...any) rawMsg {
-	dst := appendArrayHeader(nil, len(vs))
+	dst := msgp.AppendArrayLen(nil, len(vs))
 	for _, v := range vs {
 		switch v := v.(type) {
 		case rawMsg:
@@ -150,7 +152,7 @@ func validationCases() []struct {
 		{"unknown key invalid opcode", et("extra", rawMsg{0xc1}), malformed},
 		{"unknown key truncated", et("extra", rawMsg{0xda, 0x00}), malformed},
 		{"bad utf8 key is unknown", append(et(), 0), malformed},
-		{"non-str key", append(appendMapHeader(nil, 2), append(enc(Str("event_type")), append(enc(Str("sample.issued")), 0x01, 0x02)...)...), malformed},
+		{"non-str key", append(msgp.AppendMapLen(nil, 2), append(enc(Str("event_type")), append(enc(Str("sample.issued")), 0x01, 0x02)...)...), malformed},
 		{"trailing bytes", append(payload("event_type", "session.ended"), 0xc0), malformed},
 		{"truncated", payload("event_type", "session.ended")[:10], malformed},
 		{"data nil", et("data", nil), ok},
@@ -266,8 +268,8 @@ func TestDecodeFrame(t *testing.T) {
 
 	// Corrupt envelopes drop the whole frame.
 	strItem := append(append(batchTopic[:0:0], batchTopic[:]...), 0x92)
-	strItem = appendBin(strItem, good[0])
-	strItem = appendStr(strItem, string(good[1]))
+	strItem = msgp.AppendBin(strItem, good[0])
+	strItem = msgp.AppendStr(strItem, string(good[1]))
 	corrupt := map[string][]byte{
 		"str item":     strItem,
 		"map envelope": append(append([]byte{}, batchTopic[:]...), 0x80),

@@ -2,7 +2,8 @@ package events
 
 import (
 	"encoding/binary"
-	"math"
+
+	"github.com/mlperf-tools/aggregator/internal/msgp"
 )
 
 // RecordSpec describes one EventRecord to encode. Data is the already
@@ -34,34 +35,34 @@ func AppendRecord(dst []byte, rec RecordSpec) []byte {
 	if rec.HasWorkerID {
 		n++
 	}
-	dst = appendMapHeader(dst, n)
-	dst = appendStr(dst, "event_type")
-	dst = appendStr(dst, rec.Type.String())
-	dst = appendStr(dst, "timestamp_ns")
-	dst = appendInt(dst, rec.TimestampNs)
-	dst = appendStr(dst, "sample_uuid")
-	dst = appendStr(dst, rec.SampleUUID)
-	dst = appendStr(dst, "conversation_id")
-	dst = appendStr(dst, rec.ConversationID)
-	dst = appendStr(dst, "turn")
+	dst = msgp.AppendMapLen(dst, n)
+	dst = msgp.AppendStr(dst, "event_type")
+	dst = msgp.AppendStr(dst, rec.Type.String())
+	dst = msgp.AppendStr(dst, "timestamp_ns")
+	dst = msgp.AppendInt(dst, rec.TimestampNs)
+	dst = msgp.AppendStr(dst, "sample_uuid")
+	dst = msgp.AppendStr(dst, rec.SampleUUID)
+	dst = msgp.AppendStr(dst, "conversation_id")
+	dst = msgp.AppendStr(dst, rec.ConversationID)
+	dst = msgp.AppendStr(dst, "turn")
 	if rec.HasTurn {
-		dst = appendInt(dst, rec.Turn)
+		dst = msgp.AppendInt(dst, rec.Turn)
 	} else {
 		dst = append(dst, mpNil)
 	}
-	dst = appendStr(dst, "data")
+	dst = msgp.AppendStr(dst, "data")
 	if rec.Data == nil {
 		dst = append(dst, mpNil)
 	} else {
 		dst = append(dst, rec.Data...)
 	}
 	if rec.HasFinish {
-		dst = appendStr(dst, "finish_reason")
-		dst = appendStr(dst, rec.FinishReason)
+		dst = msgp.AppendStr(dst, "finish_reason")
+		dst = msgp.AppendStr(dst, rec.FinishReason)
 	}
 	if rec.HasWorkerID {
-		dst = appendStr(dst, "worker_id")
-		dst = appendInt(dst, rec.WorkerID)
+		dst = msgp.AppendStr(dst, "worker_id")
+		dst = msgp.AppendInt(dst, rec.WorkerID)
 	}
 	return dst
 }
@@ -79,9 +80,9 @@ func AppendSingleFrame(dst []byte, t Type, payload []byte) []byte {
 // 40 bytes, then a msgpack array of bin items, one per payload.
 func AppendBatchFrame(dst []byte, payloads [][]byte) []byte {
 	dst = append(dst, batchTopic[:]...)
-	dst = appendArrayHeader(dst, len(payloads))
+	dst = msgp.AppendArrayLen(dst, len(payloads))
 	for _, p := range payloads {
-		dst = appendBin(dst, p)
+		dst = msgp.AppendBin(dst, p)
 	}
 	return dst
 }
@@ -139,10 +140,10 @@ func AppendData(dst []byte, d Data) []byte {
 	switch d.Kind {
 	case DataTextModelOutput:
 		t := d.TextModelOutput
-		dst = appendArrayHeader(dst, 4)
-		dst = appendStr(dst, "TextModelOutput")
+		dst = msgp.AppendArrayLen(dst, 4)
+		dst = msgp.AppendStr(dst, "TextModelOutput")
 		if t.Output.Kind == ChunksNone {
-			dst = appendStr(dst, "")
+			dst = msgp.AppendStr(dst, "")
 		} else {
 			dst = appendChunks(dst, t.Output)
 		}
@@ -155,15 +156,15 @@ func AppendData(dst []byte, d Data) []byte {
 		return dst
 	case DataPromptData:
 		p := d.PromptData
-		dst = appendArrayHeader(dst, 8)
-		dst = appendStr(dst, "PromptData")
+		dst = msgp.AppendArrayLen(dst, 8)
+		dst = msgp.AppendStr(dst, "PromptData")
 		dst = appendOptStr(dst, p.Text)
 		if p.TokenIDs == nil {
 			dst = append(dst, mpNil)
 		} else {
-			dst = appendArrayHeader(dst, len(p.TokenIDs))
+			dst = msgp.AppendArrayLen(dst, len(p.TokenIDs))
 			for _, id := range p.TokenIDs {
-				dst = appendInt(dst, id)
+				dst = msgp.AppendInt(dst, id)
 			}
 		}
 		dst = appendOptArray(dst, p.Messages)
@@ -172,10 +173,10 @@ func AppendData(dst []byte, d Data) []byte {
 		dst = appendOptStr(dst, p.ChatTemplate)
 		return appendOptValue(dst, p.ToolChoice)
 	case DataErrorData:
-		dst = appendArrayHeader(dst, 3)
-		dst = appendStr(dst, "ErrorData")
-		dst = appendStr(dst, d.ErrorData.ErrorType)
-		return appendStr(dst, d.ErrorData.ErrorMessage)
+		dst = msgp.AppendArrayLen(dst, 3)
+		dst = msgp.AppendStr(dst, "ErrorData")
+		dst = msgp.AppendStr(dst, d.ErrorData.ErrorType)
+		return msgp.AppendStr(dst, d.ErrorData.ErrorMessage)
 	}
 	return append(dst, mpNil)
 }
@@ -183,11 +184,11 @@ func AppendData(dst []byte, d Data) []byte {
 func appendChunks(dst []byte, c Chunks) []byte {
 	switch c.Kind {
 	case ChunksStr:
-		return appendStr(dst, c.Str)
+		return msgp.AppendStr(dst, c.Str)
 	case ChunksList:
-		dst = appendArrayHeader(dst, len(c.List))
+		dst = msgp.AppendArrayLen(dst, len(c.List))
 		for _, s := range c.List {
-			dst = appendStr(dst, s)
+			dst = msgp.AppendStr(dst, s)
 		}
 		return dst
 	}
@@ -198,7 +199,7 @@ func appendOptStr(dst []byte, s *string) []byte {
 	if s == nil {
 		return append(dst, mpNil)
 	}
-	return appendStr(dst, *s)
+	return msgp.AppendStr(dst, *s)
 }
 
 func appendOptArray(dst []byte, vs []Value) []byte {
@@ -227,23 +228,23 @@ func AppendMsgpack(dst []byte, v Value) []byte {
 		}
 		return append(dst, mpFalse)
 	case KindInt:
-		return appendInt(dst, v.Int)
+		return msgp.AppendInt(dst, v.Int)
 	case KindUint:
-		return appendUint(dst, v.Uint)
+		return msgp.AppendUint(dst, v.Uint)
 	case KindFloat:
-		return appendFloat(dst, v.Float)
+		return msgp.AppendFloat64(dst, v.Float)
 	case KindStr:
-		return appendStr(dst, v.Str)
+		return msgp.AppendStr(dst, v.Str)
 	case KindBin:
-		return appendBin(dst, v.Bytes)
+		return msgp.AppendBin(dst, v.Bytes)
 	case KindArray:
-		dst = appendArrayHeader(dst, len(v.Array))
+		dst = msgp.AppendArrayLen(dst, len(v.Array))
 		for _, e := range v.Array {
 			dst = AppendMsgpack(dst, e)
 		}
 		return dst
 	case KindMap:
-		dst = appendMapHeader(dst, len(v.Map))
+		dst = msgp.AppendMapLen(dst, len(v.Map))
 		for _, kv := range v.Map {
 			dst = AppendMsgpack(dst, kv.Key)
 			dst = AppendMsgpack(dst, kv.Value)
@@ -253,90 +254,6 @@ func AppendMsgpack(dst []byte, v Value) []byte {
 		return appendExt(dst, v.Ext, v.Bytes)
 	}
 	return append(dst, mpNil)
-}
-
-func appendInt(dst []byte, x int64) []byte {
-	if x >= 0 {
-		return appendUint(dst, uint64(x))
-	}
-	switch {
-	case x >= -32:
-		return append(dst, byte(x))
-	case x >= math.MinInt8:
-		return append(dst, mpInt8, byte(x))
-	case x >= math.MinInt16:
-		return binary.BigEndian.AppendUint16(append(dst, mpInt16), uint16(x))
-	case x >= math.MinInt32:
-		return binary.BigEndian.AppendUint32(append(dst, mpInt32), uint32(x))
-	}
-	return binary.BigEndian.AppendUint64(append(dst, mpInt64), uint64(x))
-}
-
-func appendUint(dst []byte, x uint64) []byte {
-	switch {
-	case x < 1<<7:
-		return append(dst, byte(x))
-	case x < 1<<8:
-		return append(dst, mpUint8, byte(x))
-	case x < 1<<16:
-		return binary.BigEndian.AppendUint16(append(dst, mpUint16), uint16(x))
-	case x < 1<<32:
-		return binary.BigEndian.AppendUint32(append(dst, mpUint32), uint32(x))
-	}
-	return binary.BigEndian.AppendUint64(append(dst, mpUint64), x)
-}
-
-func appendFloat(dst []byte, f float64) []byte {
-	return binary.BigEndian.AppendUint64(append(dst, mpFloat64), math.Float64bits(f))
-}
-
-func appendStrHeader(dst []byte, n int) []byte {
-	switch {
-	case n < 32:
-		return append(dst, 0xa0|byte(n))
-	case n < 1<<8:
-		return append(dst, mpStr8, byte(n))
-	case n < 1<<16:
-		return binary.BigEndian.AppendUint16(append(dst, mpStr16), uint16(n))
-	}
-	return binary.BigEndian.AppendUint32(append(dst, mpStr32), uint32(n))
-}
-
-func appendStr(dst []byte, s string) []byte {
-	return append(appendStrHeader(dst, len(s)), s...)
-}
-
-func appendBin(dst []byte, b []byte) []byte {
-	n := len(b)
-	switch {
-	case n < 1<<8:
-		dst = append(dst, mpBin8, byte(n))
-	case n < 1<<16:
-		dst = binary.BigEndian.AppendUint16(append(dst, mpBin16), uint16(n))
-	default:
-		dst = binary.BigEndian.AppendUint32(append(dst, mpBin32), uint32(n))
-	}
-	return append(dst, b...)
-}
-
-func appendArrayHeader(dst []byte, n int) []byte {
-	switch {
-	case n < 16:
-		return append(dst, 0x90|byte(n))
-	case n < 1<<16:
-		return binary.BigEndian.AppendUint16(append(dst, mpArray16), uint16(n))
-	}
-	return binary.BigEndian.AppendUint32(append(dst, mpArray32), uint32(n))
-}
-
-func appendMapHeader(dst []byte, n int) []byte {
-	switch {
-	case n < 16:
-		return append(dst, 0x80|byte(n))
-	case n < 1<<16:
-		return binary.BigEndian.AppendUint16(append(dst, mpMap16), uint16(n))
-	}
-	return binary.BigEndian.AppendUint32(append(dst, mpMap32), uint32(n))
 }
 
 func appendExt(dst []byte, code int8, data []byte) []byte {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/internal/msgp"
 )
 
 // TranscodeJSONRecord appends to dst the msgpack payload equivalent to one
@@ -135,9 +137,9 @@ func (t *transcoder) container(depth int, end byte, isMap bool) error {
 	var h [5]byte
 	var hb []byte
 	if isMap {
-		hb = appendMapHeader(h[:0], n)
+		hb = msgp.AppendMapLen(h[:0], n)
 	} else {
-		hb = appendArrayHeader(h[:0], n)
+		hb = msgp.AppendArrayLen(h[:0], n)
 	}
 	body := len(t.out) - hdr - 5
 	copy(t.out[hdr:], hb)
@@ -158,7 +160,7 @@ func (t *transcoder) str() error {
 			if !utf8.Valid(s) {
 				return t.errorf("invalid UTF-8 in string")
 			}
-			t.out = appendStrHeader(t.out, len(s))
+			t.out = msgp.AppendStrHeader(t.out, len(s))
 			t.out = append(t.out, s...)
 			t.pos++
 			return nil
@@ -182,7 +184,7 @@ func (t *transcoder) str() error {
 			if !utf8.Valid(buf) {
 				return t.errorf("invalid UTF-8 in string")
 			}
-			t.out = appendStrHeader(t.out, len(buf))
+			t.out = msgp.AppendStrHeader(t.out, len(buf))
 			t.out = append(t.out, buf...)
 			return nil
 		case c < 0x20:
@@ -287,13 +289,13 @@ done:
 		if err != nil {
 			return t.errorf("integer %s out of range", s)
 		}
-		t.out = appendInt(t.out, i)
+		t.out = msgp.AppendInt(t.out, i)
 		return nil
 	}
 	u, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
 		return t.errorf("integer %s out of range", s)
 	}
-	t.out = appendUint(t.out, u)
+	t.out = msgp.AppendUint(t.out, u)
 	return nil
 }

@@ -43,56 +43,56 @@ func AppendFrame(dst []byte, f *Frame) ([]byte, error) {
 func appendPayload(dst []byte, f *Frame) []byte {
 	switch f.Type {
 	case TypeHello:
-		dst = appendMapLen(dst, 7)
+		dst = msgp.AppendMapLen(dst, 7)
 		dst = appendKV(dst, "t", f.Type)
-		dst = appendInt(appendStr(dst, "v"), int64(f.V))
-		dst = appendInt(appendStr(dst, "pid"), int64(f.PID))
+		dst = msgp.AppendInt(msgp.AppendStr(dst, "v"), int64(f.V))
+		dst = msgp.AppendInt(msgp.AppendStr(dst, "pid"), int64(f.PID))
 		dst = appendKV(dst, "tokenizer", f.Tokenizer)
-		dst = appendInt(appendStr(dst, "procs"), int64(f.Procs))
+		dst = msgp.AppendInt(msgp.AppendStr(dst, "procs"), int64(f.Procs))
 		dst = appendKV(dst, "cpus", f.CPUs)
-		dst = appendMapLen(appendStr(dst, "chat"), 4)
-		dst = appendBool(appendStr(dst, "template"), f.Chat.Template)
-		dst = appendInt(appendStr(dst, "prefix"), int64(f.Chat.Prefix))
-		dst = appendInt(appendStr(dst, "baseline"), int64(f.Chat.Baseline))
+		dst = msgp.AppendMapLen(msgp.AppendStr(dst, "chat"), 4)
+		dst = msgp.AppendBool(msgp.AppendStr(dst, "template"), f.Chat.Template)
+		dst = msgp.AppendInt(msgp.AppendStr(dst, "prefix"), int64(f.Chat.Prefix))
+		dst = msgp.AppendInt(msgp.AppendStr(dst, "baseline"), int64(f.Chat.Baseline))
 		return appendKV(dst, "error", f.Chat.Error)
 	case TypeCount:
 		if f.Kinds == nil {
-			dst = appendMapLen(dst, 3)
+			dst = msgp.AppendMapLen(dst, 3)
 		} else {
-			dst = appendMapLen(dst, 4)
+			dst = msgp.AppendMapLen(dst, 4)
 		}
 		dst = appendKV(dst, "t", f.Type)
-		dst = appendUint(appendStr(dst, "id"), f.ID)
+		dst = msgp.AppendUint(msgp.AppendStr(dst, "id"), f.ID)
 		return appendItems(dst, f.Texts, f.Kinds, true)
 	case TypeCounts:
 		if f.Rendered == nil && f.Fallbacks == nil {
-			dst = appendMapLen(dst, 4)
+			dst = msgp.AppendMapLen(dst, 4)
 		} else {
-			dst = appendMapLen(dst, 6)
+			dst = msgp.AppendMapLen(dst, 6)
 		}
 		dst = appendKV(dst, "t", f.Type)
-		dst = appendUint(appendStr(dst, "id"), f.ID)
-		dst = appendArrayLen(appendStr(dst, "counts"), len(f.Counts))
+		dst = msgp.AppendUint(msgp.AppendStr(dst, "id"), f.ID)
+		dst = msgp.AppendArrayLen(msgp.AppendStr(dst, "counts"), len(f.Counts))
 		for _, c := range f.Counts {
-			dst = appendInt(dst, int64(c))
+			dst = msgp.AppendInt(dst, int64(c))
 		}
-		dst = appendOptStrs(appendStr(dst, "errors"), f.Errors)
+		dst = appendOptStrs(msgp.AppendStr(dst, "errors"), f.Errors)
 		if f.Rendered == nil && f.Fallbacks == nil {
 			return dst
 		}
-		dst = appendArrayLen(appendStr(dst, "rendered"), len(f.Rendered))
+		dst = msgp.AppendArrayLen(msgp.AppendStr(dst, "rendered"), len(f.Rendered))
 		for _, r := range f.Rendered {
-			dst = appendBool(dst, r)
+			dst = msgp.AppendBool(dst, r)
 		}
-		return appendOptStrs(appendStr(dst, "fallbacks"), f.Fallbacks)
+		return appendOptStrs(msgp.AppendStr(dst, "fallbacks"), f.Fallbacks)
 	case TypeShutdown:
-		return appendKV(appendMapLen(dst, 1), "t", f.Type)
+		return appendKV(msgp.AppendMapLen(dst, 1), "t", f.Type)
 	case TypeFatal:
-		return appendKV(appendKV(appendMapLen(dst, 2), "t", f.Type), "error", f.Error)
+		return appendKV(appendKV(msgp.AppendMapLen(dst, 2), "t", f.Type), "error", f.Error)
 	case TypeError:
-		dst = appendMapLen(dst, 3)
+		dst = msgp.AppendMapLen(dst, 3)
 		dst = appendKV(dst, "t", f.Type)
-		dst = appendUint(appendStr(dst, "id"), f.ID)
+		dst = msgp.AppendUint(msgp.AppendStr(dst, "id"), f.ID)
 		return appendKV(dst, "error", f.Error)
 	}
 	n := 1
@@ -108,9 +108,9 @@ func appendPayload(dst []byte, f *Frame) []byte {
 	if f.Error != "" {
 		n++
 	}
-	dst = appendKV(appendMapLen(dst, n), "t", f.Type)
+	dst = appendKV(msgp.AppendMapLen(dst, n), "t", f.Type)
 	if f.ID != 0 {
-		dst = appendUint(appendStr(dst, "id"), f.ID)
+		dst = msgp.AppendUint(msgp.AppendStr(dst, "id"), f.ID)
 	}
 	dst = appendItems(dst, f.Texts, f.Kinds, f.Texts != nil)
 	if f.Error != "" {
@@ -124,19 +124,19 @@ func appendPayload(dst []byte, f *Frame) []byte {
 // payload), every other item a str.
 func appendItems(dst []byte, texts []string, kinds []chattmpl.Kind, withTexts bool) []byte {
 	if withTexts {
-		dst = appendArrayLen(appendStr(dst, "texts"), len(texts))
+		dst = msgp.AppendArrayLen(msgp.AppendStr(dst, "texts"), len(texts))
 		for i, s := range texts {
 			if i < len(kinds) && kinds[i] != chattmpl.KindText {
-				dst = appendBin(dst, s)
+				dst = msgp.AppendBin(dst, s)
 			} else {
-				dst = appendStr(dst, s)
+				dst = msgp.AppendStr(dst, s)
 			}
 		}
 	}
 	if kinds != nil {
-		dst = appendArrayLen(appendStr(dst, "kinds"), len(kinds))
+		dst = msgp.AppendArrayLen(msgp.AppendStr(dst, "kinds"), len(kinds))
 		for _, k := range kinds {
-			dst = appendUint(dst, uint64(k))
+			dst = msgp.AppendUint(dst, uint64(k))
 		}
 	}
 	return dst
@@ -144,12 +144,12 @@ func appendItems(dst []byte, texts []string, kinds []chattmpl.Kind, withTexts bo
 
 // appendOptStrs appends an array of strings, "" as nil.
 func appendOptStrs(dst []byte, ss []string) []byte {
-	dst = appendArrayLen(dst, len(ss))
+	dst = msgp.AppendArrayLen(dst, len(ss))
 	for _, e := range ss {
 		if e == "" {
 			dst = append(dst, 0xc0)
 		} else {
-			dst = appendStr(dst, e)
+			dst = msgp.AppendStr(dst, e)
 		}
 	}
 	return dst
@@ -157,8 +157,8 @@ func appendOptStrs(dst []byte, ss []string) []byte {
 
 // countPayloadSize is the exact payload size of a count frame.
 func countPayloadSize(f *Frame) int {
-	n := 1 + strSize("t") + strSize(TypeCount) + strSize("id") + len(appendUint(nil, f.ID)) + strSize("texts")
-	n += len(appendArrayLen(nil, len(f.Texts)))
+	n := 1 + strSize("t") + strSize(TypeCount) + strSize("id") + len(msgp.AppendUint(nil, f.ID)) + strSize("texts")
+	n += len(msgp.AppendArrayLen(nil, len(f.Texts)))
 	for i, s := range f.Texts {
 		if i < len(f.Kinds) && f.Kinds[i] != chattmpl.KindText {
 			n += binSize(s)
@@ -167,9 +167,9 @@ func countPayloadSize(f *Frame) int {
 		}
 	}
 	if f.Kinds != nil {
-		n += strSize("kinds") + len(appendArrayLen(nil, len(f.Kinds)))
+		n += strSize("kinds") + len(msgp.AppendArrayLen(nil, len(f.Kinds)))
 		for _, k := range f.Kinds {
-			n += len(appendUint(nil, uint64(k)))
+			n += len(msgp.AppendUint(nil, uint64(k)))
 		}
 	}
 	return n
@@ -201,92 +201,7 @@ func strSize(s string) int {
 	}
 }
 
-func appendKV(dst []byte, k, v string) []byte { return appendStr(appendStr(dst, k), v) }
-
-func appendMapLen(dst []byte, n int) []byte {
-	switch {
-	case n < 16:
-		return append(dst, 0x80|byte(n))
-	case n <= math.MaxUint16:
-		return append(dst, 0xde, byte(n>>8), byte(n))
-	}
-	return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-}
-
-func appendArrayLen(dst []byte, n int) []byte {
-	switch {
-	case n < 16:
-		return append(dst, 0x90|byte(n))
-	case n <= math.MaxUint16:
-		return append(dst, 0xdc, byte(n>>8), byte(n))
-	}
-	return append(dst, 0xdd, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-}
-
-func appendStr(dst []byte, s string) []byte {
-	n := len(s)
-	switch {
-	case n < 32:
-		dst = append(dst, 0xa0|byte(n))
-	case n <= math.MaxUint8:
-		dst = append(dst, 0xd9, byte(n))
-	case n <= math.MaxUint16:
-		dst = append(dst, 0xda, byte(n>>8), byte(n))
-	default:
-		dst = append(dst, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-	return append(dst, s...)
-}
-
-func appendBin(dst []byte, s string) []byte {
-	n := len(s)
-	switch {
-	case n <= math.MaxUint8:
-		dst = append(dst, 0xc4, byte(n))
-	case n <= math.MaxUint16:
-		dst = append(dst, 0xc5, byte(n>>8), byte(n))
-	default:
-		dst = append(dst, 0xc6, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
-	return append(dst, s...)
-}
-
-func appendBool(dst []byte, b bool) []byte {
-	if b {
-		return append(dst, 0xc3)
-	}
-	return append(dst, 0xc2)
-}
-
-func appendUint(dst []byte, v uint64) []byte {
-	switch {
-	case v < 128:
-		return append(dst, byte(v))
-	case v <= math.MaxUint8:
-		return append(dst, 0xcc, byte(v))
-	case v <= math.MaxUint16:
-		return append(dst, 0xcd, byte(v>>8), byte(v))
-	case v <= math.MaxUint32:
-		return append(dst, 0xce, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-	}
-	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
-}
-
-func appendInt(dst []byte, v int64) []byte {
-	switch {
-	case v >= 0:
-		return appendUint(dst, uint64(v))
-	case v >= -32:
-		return append(dst, byte(v))
-	case v >= math.MinInt8:
-		return append(dst, 0xd0, byte(v))
-	case v >= math.MinInt16:
-		return append(dst, 0xd1, byte(v>>8), byte(v))
-	case v >= math.MinInt32:
-		return append(dst, 0xd2, byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
-	}
-	return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
-}
+func appendKV(dst []byte, k, v string) []byte { return msgp.AppendStr(msgp.AppendStr(dst, k), v) }
 
 // Reader reads frames from a stream.
 type Reader struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/mlperf-tools/aggregator/internal/msgp"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 )
 
@@ -170,7 +171,7 @@ func TestServeUnknownAndMalformed(t *testing.T) {
 		t.Fatalf("count with empty texts: %+v", f)
 	}
 	// A count frame without "texts" (as a later version might send).
-	raw := appendKV(appendMapLen(nil, 1), "t", TypeCount)
+	raw := appendKV(msgp.AppendMapLen(nil, 1), "t", TypeCount)
 	s.sendRaw(raw)
 	if f := s.recv(); f.Type != TypeError || !strings.Contains(f.Error, "without") {
 		t.Fatalf("count without texts: %+v", f)

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/mlperf-tools/aggregator/internal/msgp"
 )
 
 func TestTopic(t *testing.T) {
@@ -88,7 +90,7 @@ func TestAppendMsgpackBytes(t *testing.T) {
 	}{{0, "a0"}, {31, "bf"}, {32, "d920"}, {255, "d9ff"}, {256, "da0100"}, {65535, "daffff"}, {65536, "db00010000"}}
 	for _, tt := range strTests {
 		name := strings.Repeat("x", tt.n)
-		got := appendStr(nil, name)
+		got := msgp.AppendStr(nil, name)
 		if want := tt.prefix + hex.EncodeToString([]byte(name)); hex.EncodeToString(got) != want {
 			t.Errorf("str len %d: prefix %x, want %s", tt.n, got[:len(got)-tt.n], tt.prefix)
 		}
@@ -98,10 +100,10 @@ func TestAppendMsgpackBytes(t *testing.T) {
 		arr, mapHd string
 	}{{0, "90", "80"}, {15, "9f", "8f"}, {16, "dc0010", "de0010"}, {65535, "dcffff", "deffff"}, {65536, "dd00010000", "df00010000"}}
 	for _, tt := range lenTests {
-		if got := hex.EncodeToString(appendArrayLen(nil, tt.n)); got != tt.arr {
+		if got := hex.EncodeToString(msgp.AppendArrayLen(nil, tt.n)); got != tt.arr {
 			t.Errorf("array len %d = %s, want %s", tt.n, got, tt.arr)
 		}
-		if got := hex.EncodeToString(appendMapLen(nil, tt.n)); got != tt.mapHd {
+		if got := hex.EncodeToString(msgp.AppendMapLen(nil, tt.n)); got != tt.mapHd {
 			t.Errorf("map len %d = %s, want %s", tt.n, got, tt.mapHd)
 		}
 	}
@@ -381,7 +383,7 @@ func TestDecodeMsgpackReusesDst(t *testing.T) {
 // (early stopping omitted), extra trailing fields, ints in float fields,
 // float32 values.
 func TestDecodeMsgpackCompat(t *testing.T) {
-	str := func(b []byte, s string) []byte { return appendStr(b, s) }
+	str := func(b []byte, s string) []byte { return msgp.AppendStr(b, s) }
 	var b []byte
 	b = append(b, 0x96) // snapshot with an extra 6th field
 	b = append(b, 0x01, 0x02)
@@ -433,11 +435,11 @@ func TestDecodeMsgpackMalformed(t *testing.T) {
 		{"empty", nil, "truncated"},
 		{"not an array", []byte{0x80}, "want array"},
 		{"short snapshot", []byte{0x94, 1, 2, 0xa4, 'l', 'i', 'v', 'e', 0}, "want 5 fields"},
-		{"unknown state", append(append([]byte{0x95, 1, 2}, appendStr(nil, "paused")...), 0, 0x90), "unknown state"},
+		{"unknown state", append(append([]byte{0x95, 1, 2}, msgp.AppendStr(nil, "paused")...), 0, 0x90), "unknown state"},
 		{"state not a string", []byte{0x95, 1, 2, 3, 0, 0x90}, "want str"},
 		{"float counter", []byte{0x95, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 2}, "want int"},
 		{"uint64 overflow", []byte{0x95, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "overflows int64"},
-		{"unknown tag", append(append([]byte{0x95, 1, 2}, appendStr(nil, "live")...), append([]byte{0, 0x91, 0x91}, appendStr(nil, "gauge")...)...), "unknown metric tag"},
+		{"unknown tag", append(append([]byte{0x95, 1, 2}, msgp.AppendStr(nil, "live")...), append([]byte{0, 0x91, 0x91}, msgp.AppendStr(nil, "gauge")...)...), "unknown metric tag"},
 		{"trailing bytes", append(append([]byte(nil), good...), 0x00), "trailing bytes"},
 		{"huge map count", hugeMap, "truncated: map of 4294967295 entries"},
 		{"deep extra field", append(append(append([]byte{0x96}, good[1:]...), bytes.Repeat([]byte{0x91}, 1001)...), 0xc0), "nested too deep"},
