@@ -69,6 +69,12 @@ func compareExact(t *testing.T, expected []byte, out string) {
 // workers) and a callback run while the launcher is driving the daemon.
 func launchEnv(t *testing.T, events string, env []string, during func(out string, stop <-chan struct{}), launcherArgs, daemonArgs []string) (launchResult, string) {
 	t.Helper()
+	return launchBin(t, binPath, events, env, during, launcherArgs, daemonArgs)
+}
+
+// launchBin is launchEnv with another aggregator binary.
+func launchBin(t *testing.T, bin, events string, env []string, during func(out string, stop <-chan struct{}), launcherArgs, daemonArgs []string) (launchResult, string) {
+	t.Helper()
 	needPeers(t)
 	sock, err := os.MkdirTemp("", "agg")
 	if err != nil {
@@ -76,7 +82,7 @@ func launchEnv(t *testing.T, events string, env []string, during func(out string
 	}
 	t.Cleanup(func() { os.RemoveAll(sock) })
 	out := t.TempDir()
-	args := append([]string{"testdata/launcher.py", "--aggregator", binPath, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
+	args := append([]string{"testdata/launcher.py", "--aggregator", bin, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
 	args = append(append(args, "--"), daemonArgs...)
 	cmd := exec.Command(python, args...)
 	cmd.Env = append(os.Environ(), env...)

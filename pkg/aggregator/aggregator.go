@@ -125,6 +125,7 @@ type Aggregator struct {
 	sessionStart  int64
 	totalDuration int64
 	ended         bool
+	interrupted   bool
 	state         snapshot.State
 
 	processed int64
@@ -215,6 +216,21 @@ func (a *Aggregator) State() snapshot.State { return a.state }
 // Ended reports whether ENDED has been processed.
 func (a *Aggregator) Ended() bool { return a.ended }
 
+// Interrupted reports whether the session's INTERRUPTED marker arrived
+// before ENDED: the run was stopped early, so its final snapshot is
+// tagged interrupted even when ENDED drives it.
+func (a *Aggregator) Interrupted() bool { return a.interrupted }
+
+// FinalState is the state of the final snapshot an ENDED-driven
+// finalization writes: Interrupted after the INTERRUPTED marker, else
+// Complete (upstream #409's publish_final(interrupted=...)).
+func (a *Aggregator) FinalState() snapshot.State {
+	if a.interrupted {
+		return snapshot.Interrupted
+	}
+	return snapshot.Complete
+}
+
 // Processed returns the number of records handed to Process (including
 // the ones ignored after ENDED).
 func (a *Aggregator) Processed() int64 { return a.processed }
@@ -288,6 +304,13 @@ func (a *Aggregator) sessionEvent(r *events.Record, res *Result) {
 			res.Started = true
 		}
 		t.sessionStart = r.TimestampNs
+	case events.SessionInterrupted:
+		// Latched only: no counter, no tracking change, the live state
+		// stays live (total_duration_ns already moved above).
+		if !a.interrupted {
+			a.log.Info("INTERRUPTED marker received; the final snapshot will be tagged state=interrupted")
+		}
+		a.interrupted = true
 	case events.SessionStartPerformanceTracking:
 		t.startTracking(r.TimestampNs)
 	case events.SessionStopPerformanceTracking:

@@ -602,3 +602,42 @@ func TestDecodeFailuresFold(t *testing.T) {
 	h.wantCounter(TotalSamplesFailed, 1)
 	h.wantCounter(TrackedSamplesFailed, 0)
 }
+
+// Upstream #409: test_interrupted_marker_tags_final_snapshot and
+// test_clean_ended_finalizes_uninterrupted. session.interrupted latches:
+// no counter moves (it is not a failed sample), tracking and the live
+// state are untouched, total_duration_ns still moves; the ENDED-driven
+// final is tagged interrupted. Without the marker, or with a marker after
+// ENDED, the final is complete.
+func TestInterruptedMarkerTagsTheFinalState(t *testing.T) {
+	h := newHarness(t, streamingNoTok)
+	h.process(sess(started, 0), sess(startPT, 10), smp(issued, "s1", 20))
+	if h.a.FinalState() != snapshot.Complete {
+		t.Fatalf("final state before the marker %v, want complete", h.a.FinalState())
+	}
+	h.process(sess(events.SessionInterrupted, 500))
+	if !h.a.Interrupted() || h.a.FinalState() != snapshot.Interrupted {
+		t.Fatalf("after the marker: interrupted=%v final=%v", h.a.Interrupted(), h.a.FinalState())
+	}
+	if h.a.State() != snapshot.Live {
+		t.Errorf("live state %v after the marker, want live", h.a.State())
+	}
+	h.wantCounter(TotalSamplesFailed, 0)
+	h.wantCounter(TotalSamplesIssued, 1)
+	h.wantCounter(TotalDurationNs, 500)
+	if !h.hasRow("s1") {
+		t.Error("the marker dropped an in-flight row")
+	}
+	// Tracking is untouched: a completion after the marker still counts.
+	h.process(finish("s1", 600, "stop"), sess(ended, 700))
+	h.wantCounter(TrackedSamplesCompleted, 1)
+	if h.a.FinalState() != snapshot.Interrupted {
+		t.Errorf("final state %v after ENDED, want interrupted", h.a.FinalState())
+	}
+
+	clean := newHarness(t, streamingNoTok)
+	clean.process(sess(started, 0), sess(ended, 100), sess(events.SessionInterrupted, 200))
+	if clean.a.Interrupted() || clean.a.FinalState() != snapshot.Complete {
+		t.Errorf("a marker after ENDED tagged the run: interrupted=%v final=%v", clean.a.Interrupted(), clean.a.FinalState())
+	}
+}

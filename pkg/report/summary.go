@@ -315,7 +315,7 @@ func Build(s *snapshot.Snapshot) *Summary {
 		}
 	case snapshot.Interrupted:
 		sum.Warnings = append(sum.Warnings,
-			"run interrupted: metrics cover only the events folded before the aggregator was stopped; samples still in flight are not counted and percentiles are HDR approximations")
+			"run interrupted: metrics cover only what was folded before the run was stopped (by the benchmark or by SIGTERM); samples still in flight are not counted and percentiles are HDR approximations")
 		if s.NPendingTasks > 0 {
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf(
 				"token metrics incomplete: %d token counts were still pending when the run was interrupted", s.NPendingTasks))
