@@ -109,7 +109,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 		return nil, errors.New("tokenizer.json has no model")
 	}
 	byteLevel := len(t.pre) > 0 && t.pre[len(t.pre)-1].kind == stageByteLevel
-	m, err := parseBPE(mv, byteLevel)
+	m, err := parseModel(mv, byteLevel)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +446,7 @@ func (b *builder) addedTokens(list []rawAddedToken) error {
 	t := b.t
 	byContent := map[string]uint32{}
 	a := &addedVocab{byID: map[uint32]*addedToken{}}
-	next := uint32(t.model.vocabSize)
+	next := uint32(t.model.size())
 	for i, r := range list {
 		if r.Content == nil || r.SingleWord == nil || r.Lstrip == nil || r.Rstrip == nil || r.Normalized == nil || r.Special == nil {
 			return fmt.Errorf("added_tokens[%d]: missing field", i)
@@ -466,7 +466,7 @@ func (b *builder) addedTokens(list []rawAddedToken) error {
 		}
 		id, ok := byContent[tok.content]
 		if !ok {
-			id, ok = t.model.vocab[tok.content]
+			id, ok = t.model.tokenID(tok.content)
 		}
 		if !ok {
 			id = next
