@@ -18,7 +18,7 @@ type Counter struct {
 	cuts    []int
 	wp      []byte         // WordPiece: prefix + candidate subword
 	uni     unigramScratch // Unigram lattice
-	cache   *wordCache // nil: no word cache
+	cache   *wordCache     // nil: no word cache
 	wantIDs bool
 	ids     []uint32
 	n       int

@@ -334,4 +334,3 @@ func (m *unigramModel) hasBytes(s string) bool {
 func (m *unigramModel) String() string {
 	return fmt.Sprintf("Unigram(vocab %d, unk_id %d, byte_fallback %v)", len(m.scores), m.unkID, m.fallback)
 }
-
