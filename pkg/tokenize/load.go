@@ -17,24 +17,35 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/tokenize/pretok"
 )
 
-// LoadDir loads dir/tokenizer.json and, when present, dir/tokenizer_config.json.
+// LoadDir loads dir/tokenizer.json and, when present,
+// dir/tokenizer_config.json. A directory without tokenizer.json is loaded
+// from its tiktoken rank file (see TiktokenFiles), with the split pattern
+// and special tokens its tokenizer_config.json or file name gives.
 func LoadDir(dir string) (*Tokenizer, error) {
-	t, err := LoadFile(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		return nil, err
-	}
+	cfg := &Config{}
 	cfgPath := filepath.Join(dir, "tokenizer_config.json")
 	data, err := os.ReadFile(cfgPath)
 	switch {
 	case err == nil:
-		cfg, err := ParseConfig(data)
-		if err != nil {
+		if cfg, err = ParseConfig(data); err != nil {
 			return nil, fmt.Errorf("%s: %w", cfgPath, err)
 		}
-		t.config = cfg
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("read tokenizer config: %w", err)
 	}
+	jsonPath := filepath.Join(dir, "tokenizer.json")
+	if _, err := os.Stat(jsonPath); errors.Is(err, os.ErrNotExist) {
+		rankFile, err := findTiktoken(dir)
+		if err != nil {
+			return nil, err
+		}
+		return loadTiktoken(rankFile, cfg)
+	}
+	t, err := LoadFile(jsonPath)
+	if err != nil {
+		return nil, err
+	}
+	t.config = cfg
 	return t, nil
 }
 
@@ -141,6 +152,7 @@ func clip(v []byte) string {
 type builder struct {
 	t            *Tokenizer
 	nbufs, nints int
+	fileIDs      bool // added tokens keep the ids given (tiktoken specials)
 }
 
 type component map[string]json.RawMessage
@@ -467,6 +479,15 @@ func (b *builder) addedTokens(list []rawAddedToken) error {
 		id, ok := byContent[tok.content]
 		if !ok {
 			id, ok = t.model.tokenID(tok.content)
+		}
+		if b.fileIDs {
+			if ok && id != *r.ID {
+				return fmt.Errorf("special token %q: id %d, but it is token %d already", tok.content, *r.ID, id)
+			}
+			id, ok = *r.ID, true
+			if _, taken := a.byID[id]; taken {
+				return fmt.Errorf("special token %q: id %d is taken by %q", tok.content, id, a.byID[id].content)
+			}
 		}
 		if !ok {
 			id = next
