@@ -138,6 +138,7 @@ func TestTiktokenParity(t *testing.T) {
 		map[string]any{"added_tokens_decoder": addedDecoder(kimiLike(200019))}, pretok.Llama3Pattern, kimiLike(200019)})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // node and Go overlap on the two cores
 			enc := strings.Split(tc.name, "/")[0]
 			enc = strings.TrimSuffix(enc, "_ranks") + map[bool]string{true: "_base", false: ""}[strings.HasSuffix(enc, "_ranks")]
 			ranks := filepath.Join(rankDir, enc+".tiktoken")
