@@ -97,6 +97,38 @@ func TestNFCNoCGJ(t *testing.T) {
 	}
 }
 
+// TestHangulCompatibilityJamo pins issue 10's case without the oracle
+// (outputs of HF tokenizers 0.23.2's normalizeString): compatibility jamo
+// decompose to conjoining jamo that must then compose into syllables.
+func TestHangulCompatibilityJamo(t *testing.T) {
+	cases := []struct {
+		form     norm.Form
+		in, want string
+	}{
+		{norm.NFKC, "ㄱㅏ", "\uAC00"},
+		{norm.NFKC, "ㄱㅏㄳ", "\uAC03"},          // LV + compatibility T
+		{norm.NFKC, "ㄱㅏㄱ", "\uAC00\u1100"},    // ㄱ is a leading jamo: no LVT
+		{norm.NFKC, "\uFFA1\uFFC2", "\uAC00"}, // halfwidth
+		{norm.NFKD, "ㄱㅏ", "\u1100\u1161"},
+		{norm.NFC, "ㄱㅏ", "ㄱㅏ"}, // canonical forms leave compatibility jamo alone
+	}
+	for _, c := range cases {
+		var tmp []byte
+		if got := string(appendNormalized(nil, c.in, c.form, &tmp)); got != c.want {
+			t.Errorf("%v %+q: got %+q want %+q", c.form, c.in, got, c.want)
+		}
+	}
+	path := writeTokenizerJSON(t, synthJSON(synthOpts{byteFallback: true, extraVocab: []string{"\uAC00"},
+		normalizer: map[string]any{"type": "NFKC"}}))
+	tok, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tok.Count("ㄱㅏ"); n != 1 {
+		t.Errorf("NFKC tokenizer counts ㄱㅏ as %d tokens, want 1 (가)", n)
+	}
+}
+
 // TestInvalidUTF8 checks the documented lossy decoding against Node's
 // WHATWG decoder, which is the oracle's input path.
 func TestInvalidUTF8(t *testing.T) {
