@@ -17,24 +17,35 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/tokenize/pretok"
 )
 
-// LoadDir loads dir/tokenizer.json and, when present, dir/tokenizer_config.json.
+// LoadDir loads dir/tokenizer.json and, when present,
+// dir/tokenizer_config.json. A directory without tokenizer.json is loaded
+// from its tiktoken rank file (see TiktokenFiles), with the split pattern
+// and special tokens its tokenizer_config.json or file name gives.
 func LoadDir(dir string) (*Tokenizer, error) {
-	t, err := LoadFile(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		return nil, err
-	}
+	cfg := &Config{}
 	cfgPath := filepath.Join(dir, "tokenizer_config.json")
 	data, err := os.ReadFile(cfgPath)
 	switch {
 	case err == nil:
-		cfg, err := ParseConfig(data)
-		if err != nil {
+		if cfg, err = ParseConfig(data); err != nil {
 			return nil, fmt.Errorf("%s: %w", cfgPath, err)
 		}
-		t.config = cfg
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("read tokenizer config: %w", err)
 	}
+	jsonPath := filepath.Join(dir, "tokenizer.json")
+	if _, err := os.Stat(jsonPath); errors.Is(err, os.ErrNotExist) {
+		rankFile, err := findTiktoken(dir)
+		if err != nil {
+			return nil, err
+		}
+		return loadTiktoken(rankFile, cfg)
+	}
+	t, err := LoadFile(jsonPath)
+	if err != nil {
+		return nil, err
+	}
+	t.config = cfg
 	return t, nil
 }
 
@@ -118,7 +129,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 		return nil, errors.New("tokenizer.json has no model")
 	}
 	byteLevel := len(t.pre) > 0 && t.pre[len(t.pre)-1].kind == stageByteLevel
-	m, err := parseBPE(mv, byteLevel)
+	m, err := parseModel(mv, byteLevel)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +161,7 @@ func clip(v []byte) string {
 type builder struct {
 	t            *Tokenizer
 	nbufs, nints int
+	fileIDs      bool // added tokens keep the ids given (tiktoken specials)
 }
 
 type component map[string]json.RawMessage
@@ -512,7 +524,7 @@ func (b *builder) addedTokens(list []rawAddedToken) error {
 	t := b.t
 	byContent := map[string]uint32{}
 	a := &addedVocab{byID: map[uint32]*addedToken{}}
-	next := uint32(t.model.vocabSize)
+	next := uint32(t.model.size())
 	for i, r := range list {
 		if r.Content == nil || r.SingleWord == nil || r.Lstrip == nil || r.Rstrip == nil || r.Normalized == nil || r.Special == nil {
 			return fmt.Errorf("added_tokens[%d]: missing field", i)
@@ -532,7 +544,16 @@ func (b *builder) addedTokens(list []rawAddedToken) error {
 		}
 		id, ok := byContent[tok.content]
 		if !ok {
-			id, ok = t.model.vocab[tok.content]
+			id, ok = t.model.tokenID(tok.content)
+		}
+		if b.fileIDs {
+			if ok && id != *r.ID {
+				return fmt.Errorf("special token %q: id %d, but it is token %d already", tok.content, *r.ID, id)
+			}
+			id, ok = *r.ID, true
+			if _, taken := a.byID[id]; taken {
+				return fmt.Errorf("special token %q: id %d is taken by %q", tok.content, id, a.byID[id].content)
+			}
 		}
 		if !ok {
 			id = next

@@ -24,7 +24,7 @@ type Tokenizer struct {
 	config   *Config
 	norm     normalizer // nil: none
 	pre      []preStage
-	model    *bpeModel
+	model    model
 	added    *addedVocab
 	limits   *limits // truncation and padding; nil: none
 
@@ -73,4 +73,4 @@ func (t *Tokenizer) Config() *Config { return t.config }
 
 // VocabSize is the number of entries of the model vocab (without added
 // tokens).
-func (t *Tokenizer) VocabSize() int { return t.model.vocabSize }
+func (t *Tokenizer) VocabSize() int { return t.model.size() }
