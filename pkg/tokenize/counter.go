@@ -116,6 +116,20 @@ func (c *Counter) run(text string) error {
 			return err
 		}
 	}
+	if t.limits != nil {
+		var ids []uint32
+		if c.wantIDs {
+			ids = c.ids
+		}
+		n, ids, err := t.limits.apply(c.n, ids)
+		if err != nil {
+			return err
+		}
+		c.n = n
+		if c.wantIDs {
+			c.ids = ids
+		}
+	}
 	return nil
 }
 
@@ -167,6 +181,10 @@ func (c *Counter) pre(i int, s string, origin bool) error {
 	switch st.kind {
 	case stageWhitespace:
 		whitespacePieces(s, sc)
+	case stageScripts:
+		scriptPieces(s, sc)
+	case stageFixedLength:
+		fixedLengthPieces(s, st.length, sc)
 	case stageMetaspace:
 		s = st.metaspaceRewrite(s, origin, sc)
 		if !st.split {

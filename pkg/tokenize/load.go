@@ -87,10 +87,19 @@ func Parse(data []byte) (*Tokenizer, error) {
 			return nil, fmt.Errorf("unknown tokenizer version %s", v)
 		}
 	}
-	for _, k := range []string{"truncation", "padding"} {
-		if v, ok := spans[k]; ok && !isNull(v) {
-			return nil, fmt.Errorf("unsupported %s %s: HF would apply it to encode and change the count; refusing", k, clip(v))
+	var lim limits
+	if v, ok := spans["truncation"]; ok && !isNull(v) {
+		if err := lim.parseTruncation(v); err != nil {
+			return nil, err
 		}
+	}
+	if v, ok := spans["padding"]; ok && !isNull(v) {
+		if err := lim.parsePadding(v); err != nil {
+			return nil, err
+		}
+	}
+	if lim.truncate || lim.pad {
+		t.limits = &lim
 	}
 	b := &builder{t: t}
 	if v, ok := spans["normalizer"]; ok && !isNull(v) {
@@ -271,6 +280,36 @@ func (b *builder) normalizer(v []byte) (normalizer, error) {
 		n := replaceNorm{literal: lit, re: re, content: content, slot: b.nints}
 		b.nints++
 		return n, nil
+	case "Bert":
+		var f [3]bool
+		for i, k := range []string{"clean_text", "handle_chinese_chars", "lowercase"} {
+			v, err := c.requiredBool("Bert normalizer", k)
+			if err != nil {
+				return nil, err
+			}
+			f[i] = v
+		}
+		strip, err := c.boolean("strip_accents", f[2]) // null: follows lowercase
+		if err != nil {
+			return nil, fmt.Errorf("Bert normalizer: %w", err)
+		}
+		n := bertNorm{clean: f[0], chinese: f[1], strip: strip, lower: f[2], slot: b.nbufs}
+		b.nbufs += 2
+		return n, nil
+	case "Nmt":
+		return nmtNorm{}, nil
+	case "ByteLevel":
+		return byteLevelNorm{}, nil
+	case "Precompiled":
+		m, ok, err := c.str("precompiled_charsmap")
+		if err != nil || !ok {
+			return nil, fmt.Errorf("Precompiled normalizer: missing precompiled_charsmap (%v)", err)
+		}
+		p, err := parsePrecompiled(m)
+		if err != nil {
+			return nil, fmt.Errorf("Precompiled normalizer: %w", err)
+		}
+		return p, nil
 	case "Sequence":
 		var list []json.RawMessage
 		if err := json.Unmarshal(c["normalizers"], &list); err != nil {
@@ -397,6 +436,33 @@ func (b *builder) preTokenizer(v []byte) error {
 			beh = behaviorIsolated
 		}
 		t.pre = append(t.pre, preStage{kind: stageSplit, pred: isNumeric, behavior: beh})
+	case "BertPreTokenizer":
+		t.pre = append(t.pre,
+			preStage{kind: stageSplit, pred: isWhiteSpace, behavior: behaviorRemoved},
+			preStage{kind: stageSplit, pred: isPunctuation, behavior: behaviorIsolated})
+	case "Punctuation":
+		beh := behaviorIsolated
+		if bs, ok, err := c.str("behavior"); err != nil {
+			return err
+		} else if ok {
+			if beh, ok = behaviorNames[bs]; !ok {
+				return fmt.Errorf("pre_tokenizer Punctuation: unknown behavior %q", bs)
+			}
+		}
+		t.pre = append(t.pre, preStage{kind: stageSplit, pred: isPunctuation, behavior: beh})
+	case "UnicodeScripts":
+		t.pre = append(t.pre, preStage{kind: stageScripts})
+	case "FixedLength":
+		n := 5
+		if v, ok := c["length"]; ok && !isNull(v) {
+			if err := json.Unmarshal(v, &n); err != nil || n < 0 {
+				return fmt.Errorf("pre_tokenizer FixedLength: bad length %s", clip(v))
+			}
+		}
+		if n == 0 {
+			return errors.New("unsupported pre_tokenizer FixedLength with length 0: the library panics on any non-empty text")
+		}
+		t.pre = append(t.pre, preStage{kind: stageFixedLength, length: n})
 	case "WhitespaceSplit":
 		t.pre = append(t.pre, preStage{kind: stageSplit, pred: isWhiteSpace, behavior: behaviorRemoved})
 	case "Whitespace":

@@ -26,6 +26,7 @@ type Tokenizer struct {
 	pre      []preStage
 	model    model
 	added    *addedVocab
+	limits   *limits // truncation and padding; nil: none
 
 	nBufSlots, nIntSlots int
 	pool                 sync.Pool // of *Counter
