@@ -200,14 +200,6 @@ func TestWordPieceParity(t *testing.T) {
 			model["continuing_subword_prefix"] = ""
 		},
 		"unk_missing": func(root, model map[string]any) {}, // the library fails on any unknown word
-		// BERT's pipeline (bert-base-cased's components). The library
-		// writes the normalizer's type as "BertNormalizer" and reads it
-		// through its legacy path; "Bert" is its tagged name.
-		"bert_cased": func(root, model map[string]any) {
-			addVocab(model, "[UNK]")
-			root["normalizer"] = map[string]any{"type": "Bert", "clean_text": true, "handle_chinese_chars": true, "strip_accents": false, "lowercase": false}
-			root["pre_tokenizer"] = map[string]any{"type": "BertPreTokenizer"}
-		},
 		"legacy_no_type": func(root, model map[string]any) {
 			addVocab(model, "[UNK]")
 			delete(model, "type")
