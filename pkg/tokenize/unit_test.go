@@ -183,7 +183,9 @@ func TestLoaderRefuses(t *testing.T) {
 		want   string
 	}{
 		{"pretok", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "Mystery"} }, `unsupported pre_tokenizer "Mystery"`},
-		{"punct_behavior", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "Punctuation", "behavior": "Sideways"} }, `unknown behavior "Sideways"`},
+		{"punct_behavior", func(j map[string]any) {
+			j["pre_tokenizer"] = map[string]any{"type": "Punctuation", "behavior": "Sideways"}
+		}, `unknown behavior "Sideways"`},
 		{"fixed_length_0", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "FixedLength", "length": 0} }, `FixedLength with length 0`},
 		{"normalizer", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Mystery"} }, `unsupported normalizer "Mystery"`},
 		{"precompiled_missing", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Precompiled"} }, `Precompiled normalizer: missing precompiled_charsmap`},
