@@ -198,7 +198,7 @@ func TestLoaderRefuses(t *testing.T) {
 		{"bert_missing_field", func(j map[string]any) {
 			j["normalizer"] = map[string]any{"type": "Bert", "clean_text": true, "lowercase": true}
 		}, `Bert normalizer: missing field "handle_chinese_chars"`},
-		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormalizer"} }, `unsupported normalizer "BertNormalizer"`},
+		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormaliser"} }, `unsupported normalizer "BertNormaliser"`},
 		{"wordpiece", func(j map[string]any) { j["model"].(map[string]any)["type"] = "WordPiece" }, `unsupported model "WordPiece"`},
 		{"unigram", func(j map[string]any) { j["model"] = map[string]any{"type": "Unigram", "vocab": []any{}} }, `unsupported model "Unigram"`},
 		{"dropout", func(j map[string]any) { j["model"].(map[string]any)["dropout"] = 0.1 }, "BPE dropout not supported"},
