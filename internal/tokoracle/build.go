@@ -138,3 +138,35 @@ func EncodeMany(paths, texts []string) ([][][]int, error) {
 	}
 	return out, nil
 }
+
+// Probe runs the normalizer (mode "normalize": the normalized strings) or
+// the pre-tokenizer (mode "pieces": the number of pieces) of the
+// tokenizer.json at path alone on each text.
+func Probe(path, mode string, texts []string) (any, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	req, err := json.Marshal(map[string]any{"path": path, "mode": mode, "texts": texts})
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, OracleDir)
+	cmd := exec.Command("node", filepath.Join(dir, "probe.js"))
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(req)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("tokoracle: probe: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if mode == "normalize" {
+		var s []string
+		err = json.Unmarshal(out, &s)
+		return s, err
+	}
+	var n []int
+	err = json.Unmarshal(out, &n)
+	return n, err
+}
