@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // Call is one call of the library's Node API in a build spec: an export of
@@ -53,17 +55,29 @@ type Spec struct {
 // Build builds the tokenizer of spec with the library and saves it as
 // out (a tokenizer.json written by the library itself).
 func Build(spec Spec, out string) error {
+	return BuildAll([]Spec{spec}, []string{out})
+}
+
+// BuildAll builds every spec (in one process) and saves it as the out of
+// the same index.
+func BuildAll(specs []Spec, outs []string) error {
 	root, err := RepoRoot()
 	if err != nil {
 		return err
 	}
-	req, err := json.Marshal(struct {
+	type item struct {
 		Spec
 		Out string `json:"out"`
-	}{spec, out})
+	}
+	items := make([]item, len(specs))
+	for i := range specs {
+		items[i] = item{specs[i], outs[i]}
+	}
+	req, err := json.Marshal(items)
 	if err != nil {
 		return err
 	}
+	out := strings.Join(outs, ", ")
 	dir := filepath.Join(root, OracleDir)
 	cmd := exec.Command("node", filepath.Join(dir, "build.js"))
 	cmd.Dir = dir
@@ -74,4 +88,85 @@ func Build(spec Spec, out string) error {
 		return fmt.Errorf("tokoracle: build %s: %w: %s", out, err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
+}
+
+// EncodeMany encodes texts with each tokenizer.json of paths (one node
+// process, encodeBatch as upstream). Result [p][i] holds the ids of text i
+// under paths[p], or nil where the library failed on it.
+func EncodeMany(paths, texts []string) ([][][]int, error) {
+	for i, t := range texts {
+		if !utf8.ValidString(t) {
+			return nil, fmt.Errorf("tokoracle: text %d is not valid UTF-8", i)
+		}
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	req, err := json.Marshal(map[string]any{"paths": paths, "texts": texts})
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, OracleDir)
+	cmd := exec.Command("node", filepath.Join(dir, "encode-many.js"))
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(req)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("tokoracle: start node: %w", err)
+	}
+	var out [][][]int
+	dec := json.NewDecoder(stdout)
+	for range paths {
+		var ids [][]int
+		if err := dec.Decode(&ids); err != nil {
+			break
+		}
+		out = append(out, ids)
+	}
+	_, _ = io.Copy(io.Discard, stdout)
+	if err := cmd.Wait(); err != nil {
+		return nil, fmt.Errorf("tokoracle: encode-many: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if len(out) != len(paths) {
+		return nil, fmt.Errorf("tokoracle: encode-many answered for %d of %d tokenizers", len(out), len(paths))
+	}
+	return out, nil
+}
+
+// Probe runs the normalizer (mode "normalize": the normalized strings) or
+// the pre-tokenizer (mode "pieces": the number of pieces) of the
+// tokenizer.json at path alone on each text.
+func Probe(path, mode string, texts []string) (any, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	req, err := json.Marshal(map[string]any{"path": path, "mode": mode, "texts": texts})
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(root, OracleDir)
+	cmd := exec.Command("node", filepath.Join(dir, "probe.js"))
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(req)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("tokoracle: probe: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if mode == "normalize" {
+		var s []string
+		err = json.Unmarshal(out, &s)
+		return s, err
+	}
+	var n []int
+	err = json.Unmarshal(out, &n)
+	return n, err
 }

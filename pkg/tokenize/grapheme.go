@@ -154,9 +154,11 @@ func computeGCB(r rune) gcb {
 	return gcbOther
 }
 
+// isAssigned reports whether r has a general category other than Cn
+// (unicode.Categories also holds "Cn", and "C", which includes it).
 func isAssigned(r rune) bool {
-	for _, t := range unicode.Categories {
-		if unicode.Is(t, r) {
+	for name, t := range unicode.Categories {
+		if len(name) == 2 && name != "Cn" && unicode.Is(t, r) {
 			return true
 		}
 	}

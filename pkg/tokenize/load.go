@@ -280,7 +280,7 @@ func (b *builder) normalizer(v []byte) (normalizer, error) {
 		n := replaceNorm{literal: lit, re: re, content: content, slot: b.nints}
 		b.nints++
 		return n, nil
-	case "Bert":
+	case "BertNormalizer", "Bert": // the library writes BertNormalizer and reads both
 		var f [3]bool
 		for i, k := range []string{"clean_text", "handle_chinese_chars", "lowercase"} {
 			v, err := c.requiredBool("Bert normalizer", k)

@@ -183,7 +183,9 @@ func TestLoaderRefuses(t *testing.T) {
 		want   string
 	}{
 		{"pretok", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "Mystery"} }, `unsupported pre_tokenizer "Mystery"`},
-		{"punct_behavior", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "Punctuation", "behavior": "Sideways"} }, `unknown behavior "Sideways"`},
+		{"punct_behavior", func(j map[string]any) {
+			j["pre_tokenizer"] = map[string]any{"type": "Punctuation", "behavior": "Sideways"}
+		}, `unknown behavior "Sideways"`},
 		{"fixed_length_0", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "FixedLength", "length": 0} }, `FixedLength with length 0`},
 		{"normalizer", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Mystery"} }, `unsupported normalizer "Mystery"`},
 		{"precompiled_missing", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Precompiled"} }, `Precompiled normalizer: missing precompiled_charsmap`},
@@ -196,7 +198,7 @@ func TestLoaderRefuses(t *testing.T) {
 		{"bert_missing_field", func(j map[string]any) {
 			j["normalizer"] = map[string]any{"type": "Bert", "clean_text": true, "lowercase": true}
 		}, `Bert normalizer: missing field "handle_chinese_chars"`},
-		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormalizer"} }, `unsupported normalizer "BertNormalizer"`},
+		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormaliser"} }, `unsupported normalizer "BertNormaliser"`},
 		{"wordpiece", func(j map[string]any) { j["model"].(map[string]any)["type"] = "WordPiece" }, `unsupported model "WordPiece"`},
 		{"unigram", func(j map[string]any) { j["model"] = map[string]any{"type": "Unigram", "vocab": []any{}} }, `unsupported model "Unigram"`},
 		{"dropout", func(j map[string]any) { j["model"].(map[string]any)["dropout"] = 0.1 }, "BPE dropout not supported"},

@@ -3,7 +3,7 @@
 // tokenizer.json, so that tests can compare us with the library on
 // tokenizers it wrote itself.
 //
-// Usage: node build.js < SPEC.json
+// Usage: node build.js < SPEC.json   (or a JSON array of SPECs)
 //
 // SPEC is {"out": PATH, "model": CALL, "normalizer": CALL,
 // "pre_tokenizer": CALL, "post_processor": CALL, "decoder": CALL,
@@ -41,23 +41,28 @@ function evaluate(v) {
   return out;
 }
 
+function build(spec) {
+  const tok = new tk.Tokenizer(evaluate(spec.model));
+  if (spec.normalizer) tok.setNormalizer(evaluate(spec.normalizer));
+  if (spec.pre_tokenizer) tok.setPreTokenizer(evaluate(spec.pre_tokenizer));
+  if (spec.post_processor) tok.setPostProcessor(evaluate(spec.post_processor));
+  if (spec.decoder) tok.setDecoder(evaluate(spec.decoder));
+  if (spec.train) tok.train(spec.train);
+  for (const a of spec.added_tokens || []) {
+    tok.addAddedTokens([new tk.AddedToken(a.content, !!a.special, a.options || {})]);
+  }
+  if (spec.truncation) tok.setTruncation(spec.truncation.maxLength, spec.truncation);
+  if (spec.padding) tok.setPadding(spec.padding);
+  tok.save(spec.out, false);
+}
+
 let input = '';
+process.stdin.setEncoding('utf8'); // decodes characters split across chunks
 process.stdin.on('data', (d) => (input += d));
 process.stdin.on('end', () => {
   try {
-    const spec = JSON.parse(input);
-    const tok = new tk.Tokenizer(evaluate(spec.model));
-    if (spec.normalizer) tok.setNormalizer(evaluate(spec.normalizer));
-    if (spec.pre_tokenizer) tok.setPreTokenizer(evaluate(spec.pre_tokenizer));
-    if (spec.post_processor) tok.setPostProcessor(evaluate(spec.post_processor));
-    if (spec.decoder) tok.setDecoder(evaluate(spec.decoder));
-    if (spec.train) tok.train(spec.train);
-    for (const a of spec.added_tokens || []) {
-      tok.addAddedTokens([new tk.AddedToken(a.content, !!a.special, a.options || {})]);
-    }
-    if (spec.truncation) tok.setTruncation(spec.truncation.maxLength, spec.truncation);
-    if (spec.padding) tok.setPadding(spec.padding);
-    tok.save(spec.out, false);
+    const req = JSON.parse(input);
+    for (const spec of Array.isArray(req) ? req : [req]) build(spec);
   } catch (err) {
     process.stderr.write(`build.js: ${err && err.stack ? err.stack : err}\n`);
     process.exit(1);
