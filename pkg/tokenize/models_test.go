@@ -200,6 +200,18 @@ func TestWordPieceParity(t *testing.T) {
 			model["continuing_subword_prefix"] = ""
 		},
 		"unk_missing": func(root, model map[string]any) {}, // the library fails on any unknown word
+		// BERT's pipelines (bert-base-uncased's and -cased's components, as
+		// the library writes them).
+		"bert_uncased": func(root, model map[string]any) {
+			addVocab(model, "[UNK]")
+			root["normalizer"] = map[string]any{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": nil, "lowercase": true}
+			root["pre_tokenizer"] = map[string]any{"type": "BertPreTokenizer"}
+		},
+		"bert_cased": func(root, model map[string]any) {
+			addVocab(model, "[UNK]")
+			root["normalizer"] = map[string]any{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": false, "lowercase": false}
+			root["pre_tokenizer"] = map[string]any{"type": "BertPreTokenizer"}
+		},
 		"legacy_no_type": func(root, model map[string]any) {
 			addVocab(model, "[UNK]")
 			delete(model, "type")
@@ -313,6 +325,27 @@ func TestUnigramParity(t *testing.T) {
 			withUnk(model)
 			delete(model, "type")
 			root["pre_tokenizer"] = map[string]any{"type": "WhitespaceSplit"}
+		},
+		// T5's pipeline: SentencePiece's nmt_nfkc charsmap, spaces
+		// collapsed, WhitespaceSplit then Metaspace.
+		"t5_pipeline": func(root, model map[string]any) {
+			withUnk(model)
+			root["normalizer"] = map[string]any{"type": "Sequence", "normalizers": []any{
+				map[string]any{"type": "Precompiled", "precompiled_charsmap": base64.StdEncoding.EncodeToString(nmtNFKC(t))},
+				map[string]any{"type": "Replace", "pattern": map[string]any{"Regex": " {2,}"}, "content": " "}}}
+			root["pre_tokenizer"] = map[string]any{"type": "Sequence", "pretokenizers": []any{
+				map[string]any{"type": "WhitespaceSplit"},
+				map[string]any{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}}}
+		},
+		// XLM-R's: the charsmap, then Metaspace alone; with byte fallback
+		// pieces as Gemma-style vocabularies have them.
+		"xlmr_pipeline_byte_fallback": func(root, model map[string]any) {
+			withUnk(model)
+			withBytes(model, "-30")
+			root["normalizer"] = map[string]any{"type": "Sequence", "normalizers": []any{
+				map[string]any{"type": "Precompiled", "precompiled_charsmap": base64.StdEncoding.EncodeToString(nmtNFKC(t))},
+				map[string]any{"type": "Replace", "pattern": map[string]any{"Regex": " {2,}"}, "content": " "}}}
+			root["pre_tokenizer"] = map[string]any{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}
 		},
 		"metaspace_no_split": func(root, model map[string]any) {
 			withUnk(model)
