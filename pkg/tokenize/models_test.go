@@ -159,7 +159,7 @@ func checkModelParity(t *testing.T, path string, texts []string) {
 }
 
 // variant writes a modified copy of the tokenizer.json at src.
-func variant(t *testing.T, src string, edit func(root, model map[string]any)) string {
+func variant(t testing.TB, src string, edit func(root, model map[string]any)) string {
 	t.Helper()
 	root := readJSON(t, src)
 	edit(root, root["model"].(map[string]any))
@@ -437,4 +437,49 @@ func writeRaw(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// BenchmarkCountModels: single-goroutine tokens/s and allocations of the
+// WordPiece, WordLevel and Unigram models (trained by the library) on the
+// ~4k-token answers, with and without the word cache.
+//
+//	go test -run '^$' -bench CountModels -benchmem -cpu 1 ./pkg/tokenize/
+func BenchmarkCountModels(b *testing.B) {
+	dir := trainModels(b)
+	texts := answerTexts(8)
+	models := map[string]string{
+		"wordpiece": variant(b, filepath.Join(dir, "wordpiece.json"), func(root, model map[string]any) { addVocab(model, "[UNK]") }),
+		"wordlevel": variant(b, filepath.Join(dir, "wordlevel.json"), func(root, model map[string]any) {
+			addVocab(model, "[UNK]")
+			model["unk_token"] = "[UNK]"
+		}),
+		"unigram": variant(b, filepath.Join(dir, "unigram.json"), func(root, model map[string]any) {
+			model["vocab"] = append([]any{[]any{"<unk>", json.Number("0")}}, unigramVocab(model)...)
+			model["unk_id"] = 0
+		}),
+	}
+	for _, name := range []string{"wordpiece", "wordlevel", "unigram"} {
+		tok, err := LoadFile(models[name])
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, cached := range []bool{true, false} {
+			label := "cache"
+			c := tok.NewCounter()
+			if !cached {
+				label, c = "nocache", tok.NewCounterNoCache()
+			}
+			b.Run(name+"/"+label, func(b *testing.B) {
+				for _, s := range texts {
+					c.Count(s)
+				}
+				tokens := 0
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					tokens += c.Count(texts[i%len(texts)])
+				}
+				b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
+	}
 }
