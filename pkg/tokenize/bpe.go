@@ -76,9 +76,6 @@ func (m *bpeModel) tokenID(s string) (uint32, bool) {
 
 // tokenize is HF's BPE::tokenize (with its word cache).
 func (m *bpeModel) tokenize(c *Counter, w string) error {
-	if c.cached(w) {
-		return nil
-	}
 	if m.ignoreMerges {
 		if id, ok := m.lookupWord(w, &c.bpe); ok {
 			c.one[0] = id
@@ -113,8 +110,11 @@ func (m *bpeModel) chunk(c *Counter, w string) {
 		c.emitAll(m.mergeWord(w, &c.bpe))
 		return
 	}
-	if c.cached(w) {
-		return
+	if c.cache != nil && len(w) < maxCacheKey {
+		if ids, ok := c.cache.get(w); ok {
+			c.emitAll(ids)
+			return
+		}
 	}
 	c.emitCached(w, m.mergeWord(w, &c.bpe))
 }

@@ -223,10 +223,17 @@ func (c *Counter) pre(i int, s string, origin bool) error {
 	return nil
 }
 
-// word runs the model on one pre-token.
+// word runs the model on one pre-token. A word the cache holds never
+// reaches the model (the hit path is the hot one).
 func (c *Counter) word(w string) error {
 	if w == "" {
 		return nil
+	}
+	if c.cache != nil && len(w) < maxCacheKey {
+		if ids, ok := c.cache.get(w); ok {
+			c.emitAll(ids)
+			return nil
+		}
 	}
 	return c.t.model.tokenize(c, w)
 }

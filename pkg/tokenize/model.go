@@ -9,27 +9,14 @@ package tokenize
 // it), wordPieceModel, wordLevelModel, unigramModel.
 type model interface {
 	// tokenize emits the ids of the non-empty pre-token w through
-	// c.emit/c.emitAll, or returns an error where HF's encode fails.
+	// c.emit/c.emitAll/c.emitCached, or returns an error where HF's encode
+	// fails. Counter.word has already looked w up in the word cache.
 	tokenize(c *Counter, w string) error
 	// size is HF's get_vocab_size (without added tokens): added tokens
 	// that are not in the vocab get ids from here on.
 	size() int
 	// tokenID is HF's token_to_id on the model's vocab.
 	tokenID(s string) (uint32, bool)
-}
-
-// cached emits the ids of w from the Counter's word cache; false on a miss
-// or when w is not cacheable. Words of maxCacheKey bytes or more are never
-// cached, as in HF.
-func (c *Counter) cached(w string) bool {
-	if c.cache == nil || len(w) >= maxCacheKey {
-		return false
-	}
-	ids, ok := c.cache.get(w)
-	if ok {
-		c.emitAll(ids)
-	}
-	return ok
 }
 
 // emitCached emits ids and, when w is cacheable, stores them as w's ids.

@@ -210,7 +210,7 @@ func parseRanks(data []byte) (map[string]uint32, error) {
 		}
 		fields := bytes.Fields(line)
 		if len(fields) != 2 {
-			return nil, fmt.Errorf("line %d: want \"base64-token rank\", got %q", lineNo, clip(line))
+			return nil, fmt.Errorf("line %d: want \"base64-token rank\", got %q (truncated or garbled rank file?)", lineNo, clip(line))
 		}
 		tok, err := base64.StdEncoding.Strict().DecodeString(string(fields[0]))
 		if err != nil || len(tok) == 0 {

@@ -235,9 +235,6 @@ var errUnigramUnk = errors.New("Unigram: an unknown character and no unk_id")
 
 // tokenize is HF's Unigram::tokenize over encode_optimized.
 func (m *unigramModel) tokenize(c *Counter, w string) error {
-	if c.cached(w) {
-		return nil
-	}
 	sc := &c.uni
 	size := len(w)
 	if cap(sc.score) < size+1 {

@@ -66,15 +66,16 @@ func (m *wordLevelModel) tokenID(s string) (uint32, bool) {
 	return id, ok
 }
 
-// tokenize is HF's WordLevel::tokenize (a map lookup: no word cache).
+// tokenize is HF's WordLevel::tokenize.
 func (m *wordLevelModel) tokenize(c *Counter, w string) error {
-	if id, ok := m.vocab[w]; ok {
-		c.emit(id)
-		return nil
+	id, ok := m.vocab[w]
+	if !ok {
+		if m.unkID < 0 {
+			return fmt.Errorf("WordLevel: unk_token %q is not in the vocab and %q needs it", m.unk, clipString(w))
+		}
+		id = uint32(m.unkID)
 	}
-	if m.unkID < 0 {
-		return fmt.Errorf("WordLevel: unk_token %q is not in the vocab and %q needs it", m.unk, clipString(w))
-	}
-	c.emit(uint32(m.unkID))
+	c.one[0] = id
+	c.emitCached(w, c.one[:])
 	return nil
 }

@@ -87,9 +87,6 @@ func (m *wordPieceModel) tokenID(s string) (uint32, bool) {
 
 // tokenize is HF's WordPiece::tokenize.
 func (m *wordPieceModel) tokenize(c *Counter, w string) error {
-	if c.cached(w) {
-		return nil
-	}
 	if utf8.RuneCountInString(w) > m.maxChars {
 		return m.emitUnk(c, w)
 	}
