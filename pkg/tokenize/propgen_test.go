@@ -17,16 +17,16 @@ import (
 // library about every rune Go's tables assign (a rune Go does not assign
 // cannot be assigned in the library's older tables):
 //
-//	TOKENIZE_GEN_PROPS=1 go test -run GeneratePropOverrides ./pkg/tokenize/
+//		TOKENIZE_GEN_PROPS=1 go test -run GeneratePropOverrides ./pkg/tokenize/
 //
-//   - other (Bert clean_text): "a"+r+"a" normalizes to "aa";
-//   - nonspacing mark (Bert strip_accents): r, which NFD leaves alone,
-//     normalizes to "";
-//   - combining mark (StripAccents): r normalizes to "";
-//   - punctuation (Punctuation, Removed): r leaves no piece;
-//   - script (UnicodeScripts): whether r cuts after "a" (Latin) and after
-//     "一" (Han), and, for other scripts, after a representative of its
-//     script, searching every script's representative when it does.
+//	  - other (Bert clean_text): "a"+r+"a" normalizes to "aa";
+//	  - nonspacing mark (Bert strip_accents): r, which NFD leaves alone,
+//	    normalizes to "";
+//	  - combining mark (StripAccents): r normalizes to "";
+//	  - punctuation (Punctuation, Removed): r leaves no piece;
+//	  - script (UnicodeScripts): whether r cuts after "a" (Latin) and after
+//	    "一" (Han), and, for other scripts, after a representative of its
+//	    script, searching every script's representative when it does.
 func TestGeneratePropOverrides(t *testing.T) {
 	if os.Getenv("TOKENIZE_GEN_PROPS") != "1" {
 		t.Skip("set TOKENIZE_GEN_PROPS=1 to regenerate propoverrides.go")

@@ -4,11 +4,13 @@
 //
 // Supported: BPE models (both merge formats, ignore_merges, byte_fallback,
 // unk_token with fuse_unk, continuing_subword_prefix, end_of_word_suffix);
-// normalizers NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents,
-// Prepend, Replace and Sequence; pre-tokenizers Split, ByteLevel,
-// Metaspace, Digits, Whitespace, WhitespaceSplit, CharDelimiterSplit and
-// Sequence; added tokens with HF's matching rules. Anything else is refused
-// at load time, never approximated.
+// every normalizer of the library (NFC, NFD, NFKC, NFKD, Bert, Nmt,
+// Precompiled, ByteLevel, Lowercase, Strip, StripAccents, Prepend, Replace,
+// Sequence) and every pre-tokenizer (Split, ByteLevel, Metaspace, Digits,
+// Whitespace, WhitespaceSplit, CharDelimiterSplit, BertPreTokenizer,
+// Punctuation, UnicodeScripts, FixedLength, Sequence); truncation and Fixed
+// padding as encode_batch applies them; added tokens with HF's matching
+// rules. Anything else is refused at load time, never approximated.
 //
 // Invalid UTF-8 (which HF's string API cannot receive) is replaced with
 // U+FFFD per maximal invalid subsequence before counting, like Rust's
