@@ -229,7 +229,7 @@ func (c *Counter) word(w string) error {
 	if w == "" {
 		return nil
 	}
-	if c.cache != nil && len(w) < maxCacheKey {
+	if c.cache != nil && !c.t.noWordCache && len(w) < maxCacheKey {
 		if ids, ok := c.cache.get(w); ok {
 			c.emitAll(ids)
 			return nil

@@ -134,6 +134,7 @@ func Parse(data []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 	t.model = m
+	_, t.noWordCache = m.(*wordLevelModel)
 	var added []rawAddedToken
 	if v, ok := spans["added_tokens"]; ok && !isNull(v) {
 		if err := json.Unmarshal(v, &added); err != nil {

@@ -27,8 +27,11 @@ type Tokenizer struct {
 	norm     normalizer // nil: none
 	pre      []preStage
 	model    model
-	added    *addedVocab
-	limits   *limits // truncation and padding; nil: none
+	// noWordCache: the model is a single lookup (WordLevel), cheaper than
+	// the word cache.
+	noWordCache bool
+	added       *addedVocab
+	limits      *limits // truncation and padding; nil: none
 
 	nBufSlots, nIntSlots int
 	pool                 sync.Pool // of *Counter

@@ -66,7 +66,8 @@ func (m *wordLevelModel) tokenID(s string) (uint32, bool) {
 	return id, ok
 }
 
-// tokenize is HF's WordLevel::tokenize.
+// tokenize is HF's WordLevel::tokenize: one map lookup, so the Tokenizer
+// skips the word cache for it (noWordCache).
 func (m *wordLevelModel) tokenize(c *Counter, w string) error {
 	id, ok := m.vocab[w]
 	if !ok {
@@ -75,7 +76,6 @@ func (m *wordLevelModel) tokenize(c *Counter, w string) error {
 		}
 		id = uint32(m.unkID)
 	}
-	c.one[0] = id
-	c.emitCached(w, c.one[:])
+	c.emit(id)
 	return nil
 }
