@@ -199,8 +199,8 @@ func TestLoaderRefuses(t *testing.T) {
 			j["normalizer"] = map[string]any{"type": "Bert", "clean_text": true, "lowercase": true}
 		}, `Bert normalizer: missing field "handle_chinese_chars"`},
 		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormaliser"} }, `unsupported normalizer "BertNormaliser"`},
-		{"wordpiece", func(j map[string]any) { j["model"].(map[string]any)["type"] = "WordPiece" }, `unsupported model "WordPiece"`},
-		{"unigram", func(j map[string]any) { j["model"] = map[string]any{"type": "Unigram", "vocab": []any{}} }, `unsupported model "Unigram"`},
+		{"wordpiece_fields", func(j map[string]any) { j["model"].(map[string]any)["type"] = "WordPiece" }, `parse WordPiece model`},
+		{"unknown_model", func(j map[string]any) { j["model"].(map[string]any)["type"] = "Mystery" }, `unsupported model "Mystery"`},
 		{"dropout", func(j map[string]any) { j["model"].(map[string]any)["dropout"] = 0.1 }, "BPE dropout not supported"},
 		{"truncation", func(j map[string]any) { j["truncation"] = map[string]any{"max_length": 512} }, "truncation: max_length, strategy and stride are required"},
 		{"truncation_strategy", func(j map[string]any) {
