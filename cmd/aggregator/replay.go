@@ -109,7 +109,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 		start tokqueue.StartFunc
 	)
 	if f.tokenizer != "" {
-		dir, err := hfhub.Resolve(ctx, f.tokenizer, hfhub.TokenizerFiles, hfhub.Options{Log: log})
+		dir, err := hfhub.ResolveTokenizer(ctx, f.tokenizer, hfhub.Options{Log: log})
 		if err != nil {
 			return fmt.Errorf("--tokenizer: %w", err)
 		}
