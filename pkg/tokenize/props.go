@@ -7,9 +7,11 @@ import (
 
 // Character properties as the HF library's Rust crates see them. The
 // library's tables are older than Go's (unicode_categories is Unicode 9-era
-// data, unicode-normalization-alignments older than 15), so each property
-// is Go's answer flipped on the runes listed in its generated override
-// table (propoverrides.go, TestGeneratePropOverrides).
+// data, unicode-normalization-alignments older than 15, the regex crate's
+// Unicode 16), so each property is Go's answer flipped on the runes listed
+// in its generated override table (propoverrides.go,
+// TestGeneratePropOverrides). TestParityPreTokenizerClasses and
+// TestParityNormalizerClasses check every code point against the library.
 
 // inRanges reports whether r is in the sorted, disjoint ranges rs.
 func inRanges(r rune, rs []runeRange) bool {
@@ -75,4 +77,37 @@ func isChineseChar(r rune) bool {
 		(r >= 0x20000 && r <= 0x2A6DF) || (r >= 0x2A700 && r <= 0x2B73F) ||
 		(r >= 0x2B740 && r <= 0x2B81F) || (r >= 0x2B920 && r <= 0x2CEAF) ||
 		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x2F800 && r <= 0x2FA1F)
+}
+
+// isWhiteSpace is the White_Space property as the library sees it: Rust's
+// char::is_whitespace (WhitespaceSplit, BertPreTokenizer, the Bert
+// normalizer's clean_text, Strip) and the regex crate's \s (Whitespace,
+// the added vocabulary's lstrip/rstrip), which agree on every code point.
+func isWhiteSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || (r >= '\t' && r <= '\r')
+	}
+	return unicode.IsSpace(r) != inRanges(r, spaceOverrides)
+}
+
+// isWordChar is the regex crate's Unicode \w (Alphabetic, M, Nd, Pc,
+// Join_Control; its tables are Unicode 16), which the Whitespace
+// pre-tokenizer and the added vocabulary's single_word use.
+func isWordChar(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == '_' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')
+	}
+	v := unicode.IsLetter(r) || unicode.IsMark(r) || unicode.Is(unicode.Nd, r) ||
+		unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Other_Alphabetic, r) ||
+		unicode.Is(unicode.Pc, r) || r == 0x200C || r == 0x200D
+	return v != inRanges(r, wordOverrides)
+}
+
+// isNumeric is Rust's char::is_numeric (Nd, Nl, No), the Digits
+// pre-tokenizer's rule.
+func isNumeric(r rune) bool {
+	if r < utf8.RuneSelf {
+		return '0' <= r && r <= '9'
+	}
+	return unicode.IsNumber(r) != inRanges(r, numericOverrides)
 }
