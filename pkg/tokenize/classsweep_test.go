@@ -82,6 +82,7 @@ type classJob struct {
 	path   string
 	sep    string // appended to every probe
 	probes []classProbe
+	alone  bool // one text per probe (a normalizer that acts on the ends of the text)
 
 	texts  []string
 	starts [][]int // byte offset of each probe in its text, and the text's length
@@ -91,8 +92,12 @@ type classJob struct {
 const classProbesPerText = 1 << 15
 
 func (j *classJob) build() {
-	for i := 0; i < len(j.probes); i += classProbesPerText {
-		ps := j.probes[i:min(i+classProbesPerText, len(j.probes))]
+	per := classProbesPerText
+	if j.alone {
+		per = 1
+	}
+	for i := 0; i < len(j.probes); i += per {
+		ps := j.probes[i:min(i+per, len(j.probes))]
 		var b strings.Builder
 		st := make([]int, 0, len(ps)+1)
 		for _, p := range ps {
@@ -112,11 +117,10 @@ func (j *classJob) build() {
 
 // classMismatch is a probe on which we differ from the library.
 type classMismatch struct {
-	r          rune
-	probe      string
-	ours, lib  string
-	whole      bool // localized to a text, not a probe
-	textOffset int
+	r         rune
+	probe     string
+	ours, lib string
+	whole     bool // the first probe that differs in its text (the rest are not compared)
 }
 
 // allRunes returns every code point but the surrogates, every stride-th
@@ -195,9 +199,9 @@ func ourNormalize(tok *Tokenizer, s string) string {
 	return string(out)
 }
 
-// classTextsPerCall bounds the texts of one oracle call, so that we
+// classProbesPerCall bounds the probes of one oracle call, so that we
 // compare one batch while the library works on the next.
-const classTextsPerCall = 8
+const classProbesPerCall = 8 * classProbesPerText
 
 // runClassJobs runs the jobs against the library and reports every probe
 // on which we differ.
@@ -209,9 +213,15 @@ func runClassJobs(t *testing.T, jobs []*classJob) {
 	var sj []tokoracle.SweepJob
 	for i, j := range jobs {
 		j.build()
-		for k := 0; k < len(j.texts); k += classTextsPerCall {
+		for k := 0; k < len(j.texts); {
+			n, end := 0, k
+			for end < len(j.texts) && n < classProbesPerCall {
+				n += len(j.starts[end]) - 1
+				end++
+			}
 			calls = append(calls, call{i, k})
-			sj = append(sj, tokoracle.SweepJob{Path: j.path, Mode: j.mode, Texts: j.texts[k:min(k+classTextsPerCall, len(j.texts))]})
+			sj = append(sj, tokoracle.SweepJob{Path: j.path, Mode: j.mode, Texts: j.texts[k:end]})
+			k = end
 		}
 	}
 	bad := make([][]classMismatch, len(jobs))
@@ -298,7 +308,7 @@ func reportClassMismatches(t *testing.T, j *classJob, bad []classMismatch, d tim
 	for _, m := range bad[:min(len(bad), 12)] {
 		where := ""
 		if m.whole {
-			where = fmt.Sprintf(" (first difference in the text at byte %d)", m.textOffset)
+			where = " (the first probe that differs in its text)"
 		}
 		t.Errorf("  %s U+%04X %+q%s: ours %+q, library %+q", j.name, m.r, m.probe, where, m.ours, m.lib)
 	}
@@ -315,6 +325,10 @@ func (j *classJob) compareNormalized(first int, libs []string) []classMismatch {
 			continue
 		}
 		ps := j.probes[j.first[k] : j.first[k]+len(j.starts[k])-1]
+		if len(ps) == 1 {
+			bad = append(bad, classMismatch{r: ps[0].r, probe: ps[0].String(), ours: ours, lib: lib})
+			continue
+		}
 		og := strings.Split(ours, j.sep)
 		lg := strings.Split(lib, j.sep)
 		if len(og) == len(ps)+1 && len(lg) == len(ps)+1 {
@@ -331,8 +345,7 @@ func (j *classJob) compareNormalized(first int, libs []string) []classMismatch {
 		for _, p := range ps {
 			o := ourNormalize(j.tok, p.String()+j.sep)
 			if !strings.HasPrefix(rest, o) {
-				bad = append(bad, classMismatch{r: p.r, probe: p.String(), ours: o, lib: rest[:min(len(rest), len(o)+8)], whole: true,
-					textOffset: len(lib) - len(rest)})
+				bad = append(bad, classMismatch{r: p.r, probe: p.String(), ours: o, lib: rest[:min(len(rest), len(o)+8)], whole: true})
 				break
 			}
 			rest = rest[len(o):]
@@ -495,8 +508,8 @@ func TestParityPreTokenizerClasses(t *testing.T) {
 // normalizers on every code point: the Bert normalizer's clean_text
 // (controls, whitespace), handle_chinese_chars, strip_accents and
 // lowercase, each alone and all together; Lowercase (char::to_lowercase),
-// StripAccents, Nmt, Strip, and the four Unicode forms on each code point
-// alone.
+// StripAccents, Nmt and the four Unicode forms on each code point alone;
+// Strip on r+"a" (r leading the text) and "a"+r (trailing) for a sample.
 func TestParityNormalizerClasses(t *testing.T) {
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
@@ -520,6 +533,19 @@ func TestParityNormalizerClasses(t *testing.T) {
 	add("Lowercase", map[string]any{"type": "Lowercase"}, "\n", alone)
 	add("StripAccents", map[string]any{"type": "StripAccents"}, "\n", alone)
 	add("Nmt", map[string]any{"type": "Nmt"}, "|", between)
+	// Strip acts on the ends of the whole text, one text per probe (a
+	// call each): every whitespace code point and every 16th other. Its
+	// rule, char::is_whitespace, is isWhiteSpace, which WhitespaceSplit,
+	// BertPreTokenizer and clean_text check on every code point above.
+	var strip []rune
+	for i, r := range rs {
+		if i%16 == 0 || isWhiteSpace(r) {
+			strip = append(strip, r)
+		}
+	}
+	path, tok := classTokenizer(t, synthOpts{normalizer: map[string]any{"type": "Strip", "strip_left": true, "strip_right": true}})
+	jobs = append(jobs, &classJob{name: "Strip", mode: tokoracle.SweepNormalize, tok: tok, path: path,
+		probes: append(probesOf(strip, "", "a"), probesOf(strip, "a", "")...), alone: true})
 	for _, f := range normForms {
 		add(f, map[string]any{"type": f}, "\n", alone)
 	}
@@ -658,4 +684,32 @@ func TestParityGraphemeClusters(t *testing.T) {
 	n := map[string]any{"type": "Precompiled", "precompiled_charsmap": base64.StdEncoding.EncodeToString(graphemeCharsmap())}
 	path, tok := classTokenizer(t, synthOpts{normalizer: n})
 	runClassJobs(t, []*classJob{{name: "Precompiled grapheme clusters", mode: tokoracle.SweepNormalize, tok: tok, path: path, sep: graphemeSep, probes: probes}})
+}
+
+// TestParityAddedTokenClasses checks the added vocabulary's character
+// classes, the regex crate's \w (single_word) and \s (lstrip, rstrip):
+// the same tables as the Whitespace pre-tokenizer's, which
+// TestParityPreTokenizerClasses checks on every code point, so here on
+// every code point where our \w differs from Go's tables, every
+// whitespace and every 32nd other code point, on each side of a
+// single_word token and of an lstrip/rstrip token.
+func TestParityAddedTokenClasses(t *testing.T) {
+	if err := tokoracle.Available(); err != nil {
+		t.Skip(err)
+	}
+	var rs []rune
+	for i, r := range allRunes() {
+		if i%32 == 0 || isWhiteSpace(r) || inRanges(r, wordOverrides) || r < utf8.RuneSelf {
+			rs = append(rs, r)
+		}
+	}
+	path, tok := classTokenizer(t, synthOpts{byteFallback: true, added: []map[string]any{
+		{"content": "qq", "single_word": true, "special": false},
+		{"content": "ZZ", "lstrip": true, "rstrip": true, "special": false},
+	}})
+	var probes []classProbe
+	for _, c := range [][2]string{{"!", "qq!"}, {"!qq", "!"}, {"!", "ZZ!"}, {"!ZZ", "!"}} {
+		probes = append(probes, probesOf(rs, c[0], c[1])...)
+	}
+	runClassJobs(t, []*classJob{{name: "added tokens", mode: tokoracle.SweepIDs, tok: tok, path: path, probes: probes}})
 }

@@ -24,7 +24,7 @@ type normalizer interface {
 type formNorm struct{ form norm.Form }
 
 func (n formNorm) apply(dst []byte, s string, sc *scratch) ([]byte, error) {
-	return appendNormalized(dst, s, n.form, &sc.tmp), nil
+	return appendNormalized(dst, s, n.form, &sc.iter), nil
 }
 func (formNorm) keepsStart() bool { return true }
 

@@ -7,7 +7,8 @@
 //   - "spans": the pre-tokenizer alone on each text, as one flat array of
 //     [start, end) code-point offsets per text;
 //   - "ids": encode(text, add_special_tokens=false) ids per text.
-// A job the library fails on answers {"error": message}.
+// A job the library fails on answers {"error": message}. With SWEEP_TIMING
+// set, each job's parse, run and stringify times go to stderr.
 'use strict';
 
 const readline = require('readline');
