@@ -139,13 +139,13 @@ func TestGeneratePropOverrides(t *testing.T) {
 		if space != (n3[i] == 2) {
 			t.Fatalf("U+%04X: the regex crate's \\s (%v) and char::is_whitespace (%v) differ; isWhiteSpace cannot serve both", r, space, n3[i] == 2)
 		}
-		if word != isWordChar(r) {
+		if word != wordChar(r) {
 			diff[4] = append(diff[4], r)
 		}
-		if space != isWhiteSpace(r) {
+		if space != whiteSpace(r) {
 			diff[5] = append(diff[5], r)
 		}
-		if (n4[i] == 2) != isNumeric(r) {
+		if (n4[i] == 2) != numeric(r) {
 			diff[6] = append(diff[6], r)
 		}
 	}
