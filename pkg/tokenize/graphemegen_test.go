@@ -341,7 +341,7 @@ func TestGenerateGraphemeProps(t *testing.T) {
 		for r+1 <= utf8.MaxRune && r+1 != 0x10000 && props[r+1] == props[lo] {
 			r++
 		}
-		fmt.Fprintf(&b, "{0x%04X, 0x%04X, 0x%02X},\n", lo, r, props[lo])
+		fmt.Fprintf(&b, "{0x%04X, 0x%04X, %s},\n", lo, r, graphemePropsExpr(props[lo]))
 		n++
 	}
 	b.WriteString("}\n")
@@ -353,4 +353,20 @@ func TestGenerateGraphemeProps(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d code points probed, %d ranges", len(rs), n)
+}
+
+// graphemePropsExpr spells a property byte as Go: uint8(gcbExtend) | propInCBExt.
+func graphemePropsExpr(p uint8) string {
+	names := []string{"gcbOther", "gcbCR", "gcbLF", "gcbControl", "gcbExtend", "gcbZWJ", "gcbRI", "gcbPrepend",
+		"gcbSpacingMark", "gcbL", "gcbV", "gcbT", "gcbLV", "gcbLVT"}
+	e := "uint8(" + names[p&0xF] + ")"
+	for _, f := range []struct {
+		bit  uint8
+		name string
+	}{{propExtPict, "propExtPict"}, {propConsonant, "propConsonant"}, {propLinker, "propLinker"}, {propInCBExt, "propInCBExt"}} {
+		if p&f.bit != 0 {
+			e += " | " + f.name
+		}
+	}
+	return e
 }
