@@ -88,8 +88,8 @@ func NewPublisher(endpoint string, log *slog.Logger) (*Publisher, error) {
 		return nil, fmt.Errorf("transport: bind PUB %s: %w", endpoint, err)
 	}
 	p := &Publisher{
-		endpoint: endpoint,
-		log:      log.With("endpoint", endpoint, "socket", "PUB"),
+		endpoint:   endpoint,
+		log:        log.With("endpoint", endpoint, "socket", "PUB"),
 		ln:         ln,
 		pending:    make(map[net.Conn]struct{}),
 		subscribed: make(chan struct{}),
