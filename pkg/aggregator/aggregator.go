@@ -97,16 +97,16 @@ type Aggregator struct {
 // returns an Aggregator in state Initialize.
 func New(cfg Config) (*Aggregator, error) {
 	if cfg.SigFigs == 0 {
-		cfg.SigFigs = 3
+		cfg.SigFigs = metrics.DefaultSigFigs
 	}
 	if cfg.Buckets == 0 {
-		cfg.Buckets = 30
+		cfg.Buckets = metrics.DefaultBuckets
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	a := &Aggregator{
-		reg:          metrics.NewRegistry(cfg.EarlyStopping),
+		reg:          metrics.NewRegistry(cfg.EarlyStopping, cfg.Log),
 		streaming:    cfg.Streaming,
 		table:        NewTable(),
 		tokens:       cfg.Tokens,

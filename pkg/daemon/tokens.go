@@ -61,12 +61,8 @@ func setupTokenizer(ctx context.Context, cfg *Config, log *slog.Logger) (*tokenS
 // startFunc returns the StartFunc spawning shardworker processes, each
 // pinned to the CPUs it is given (none: the daemon's inherited mask).
 func (ts *tokenSetup) startFunc(cfg *Config, log *slog.Logger) tokqueue.StartFunc {
-	var mem int64
-	if cfg.RenderMemory != "" {
-		mem, _ = shard.ParseBytes(cfg.RenderMemory) // checked by Validate
-	}
 	return ShardStart(WorkerSpec{Bin: ts.bin, TokenizerDir: ts.dir, Identity: ts.identity,
-		RenderTimeout: cfg.RenderTimeout, RenderMemory: mem}, log)
+		RenderTimeout: cfg.RenderTimeout, RenderMemory: cfg.RenderMemory}, log)
 }
 
 // WorkerSpec says how to start shardworkers.

@@ -369,7 +369,7 @@ func TestRenderFlags(t *testing.T) {
 		want string // "" = starts
 	}{
 		{[]string{"--render-memory", "12XB"}, `invalid value "12XB" for flag -render-memory`},
-		{[]string{"--render-memory", "0"}, "--render-memory 0: must be positive"},
+		{[]string{"--render-memory", "0"}, `invalid value "0" for flag -render-memory: size "0": must be positive`},
 		{[]string{"--render-timeout", "0s"}, "--render-timeout 0s: must be positive"},
 		{[]string{"--render-memory", "512MiB", "--render-timeout", "250ms"}, ""},
 		{[]string{"--render-memory", "536870912"}, ""},
