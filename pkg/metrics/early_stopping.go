@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
@@ -79,21 +78,6 @@ func ESTargetsFromGrid(grid []float64, keys []string) []ESTarget {
 		}
 	}
 	return out
-}
-
-// ESTargetsFromGridKeys is es_targets_from_grid over string grid entries
-// (summary-JSON percentile keys such as "99.0"): each key is parsed as a
-// float and kept verbatim as the target's key.
-func ESTargetsFromGridKeys(keys []string) ([]ESTarget, error) {
-	grid := make([]float64, len(keys))
-	for i, k := range keys {
-		v, err := strconv.ParseFloat(k, 64)
-		if err != nil {
-			return nil, fmt.Errorf("early-stopping grid key %q: %w", k, err)
-		}
-		grid[i] = v
-	}
-	return ESTargetsFromGrid(grid, keys), nil
 }
 
 // overrideTargets is upstream's explicit-override target list: descending by
@@ -217,17 +201,6 @@ func validateDomain(p, d, c float64) error {
 		return fmt.Errorf("tolerance must be in [0, percentile), got %v", d)
 	}
 	return nil
-}
-
-// FindMinPassing is LoadGen's MinPassingQueriesFinder (upstream
-// find_min_passing): the smallest h with odds(h, t, p, d) < 1-c, i.e. the
-// number of under-latency queries that, alongside t over-latency ones,
-// certifies the p-percentile (p a fraction in (0, 1)) at confidence c.
-func FindMinPassing(t int, p, d, c float64) (int, error) {
-	if err := validateDomain(p, d, c); err != nil {
-		return 0, err
-	}
-	return findMinPassing(t, p, d, c), nil
 }
 
 // findMinPassing is FindMinPassing without validation: exponential
