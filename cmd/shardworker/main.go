@@ -28,8 +28,9 @@
 // original stdout, so a stray print in any dependency cannot corrupt the
 // stream.
 //
-// SHARDWORKER_TEST_HOOKS=1 enables test-only behaviour (testhooks.go);
-// never set it in production.
+// A binary built with -tags testhooks has test-only behaviour
+// (testhooks.go), enabled by SHARDWORKER_TEST_HOOKS=1; a normal build has
+// none.
 package main
 
 import (

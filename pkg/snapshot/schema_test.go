@@ -10,7 +10,7 @@ import (
 func TestAccessorsReportAbsence(t *testing.T) {
 	s := &Snapshot{
 		Counters: []Counter{{Name: TotalSamplesIssued, Value: Int(12)}, {Name: TrackedDurationNs, Value: Int(0)}},
-		Series: []Series{{Name: OSL, Count: 2, Percentiles: []Percentile{{Key: "99.9", Value: 7}, {Key: "50.0", Value: 3}}}},
+		Series:   []Series{{Name: OSL, Count: 2, Percentiles: []Percentile{{Key: "99.9", Value: 7}, {Key: "50.0", Value: 3}}}},
 	}
 	if v, ok := s.CounterValue(TotalSamplesIssued); !ok || v != 12 {
 		t.Errorf("issued = %v, %v", v, ok)
