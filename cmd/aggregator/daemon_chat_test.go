@@ -14,15 +14,22 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
-// hostileTemplates are per-request chat templates no Go Jinja engine
-// bounds by itself: each must end as a failed item (n_pending_tasks)
-// while the daemon keeps publishing.
-var hostileTemplates = map[int]string{
-	5:  `{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`,                                                             // deep recursion
-	13: `{% set xs = range(50000000) | list %}{{ xs | length }}`,                                                             // huge range
-	21: `{% for a in range(3000) %}{% for b in range(3000) %}{% for c in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, // long loop
-	29: `{% for a in range(100000) %}{{ "x" * 50000000 }}{% endfor %}`,                                                       // huge output
-	33: `{{ raise_exception("this template refuses") }}`,                                                                     // an ordinary template error: upstream's fallback, counted
+// hostileTemplates are per-request chat templates that refuse to render.
+// Those Jinja2's sandbox refuses (a range() beyond 100,000 items, runaway
+// recursion) and an ordinary template error end, as upstream's, in its
+// fallback text, counted. The others Jinja2 would render for ever or
+// without bound; they must end as failed items (n_pending_tasks) within
+// the render limits while the daemon keeps publishing.
+var hostileTemplates = map[int]struct {
+	src     string
+	pending bool // killed by the worker's watchdog, not raised
+}{
+	5:  {`{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`, false},                                                            // runaway macro recursion: RecursionError
+	9:  {`{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}`, false},                                                           // runaway loop recursion: RecursionError
+	13: {`{% set xs = range(50000000) | list %}{{ xs | length }}`, false},                                                            // range beyond MAX_RANGE: OverflowError
+	21: {`{% for a in range(3000) %}{% for b in range(3000) %}{% for c in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, true}, // long loop
+	29: {`{% for a in range(100000) %}{{ "x" * 50000000 }}{% endfor %}`, true},                                                       // huge output
+	33: {`{{ raise_exception("this template refuses") }}`, false},                                                                    // an ordinary template error
 }
 
 // chatEvents writes a streaming run of n samples whose prompts are
@@ -53,8 +60,8 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 		question := fmt.Sprintf("Question %d: how many tokens does ünïcode text take? %s", i, strings.Repeat("word ", i))
 		msgs := []message{{"system", "You are terse."}, {"user", question}}
 		var tmpl any
-		if src, ok := hostileTemplates[i]; ok {
-			tmpl = src
+		if h, ok := hostileTemplates[i]; ok {
+			tmpl = h.src
 		}
 		line("sample.issued", fmt.Sprintf("%032x", i+1), []any{"PromptData", nil, nil, msgs, nil, nil, tmpl, nil})
 		p := events.PromptData{Messages: []events.Value{
@@ -79,13 +86,14 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 }
 
 // TestDaemonHostileChatTemplates: structured prompts are rendered with the
-// model's chat template inside the shardworkers; per-request templates that
-// recurse without end, allocate without bound, loop for ever or print
-// without end each end as a failed item (they stay in n_pending_tasks)
-// within the render limits, the daemon keeps publishing live snapshots at
-// its interval throughout, every other prompt is counted exactly as the
-// in-process renderer counts it (the raising template through upstream's
-// fallback text), and no worker is left behind.
+// model's chat template inside the shardworkers; per-request templates
+// that recurse without end or ask for a range() beyond Jinja2's sandbox
+// limit raise, as in Jinja2, and are counted through upstream's fallback
+// text; those that loop for ever or print without end each end as a
+// failed item (they stay in n_pending_tasks) within the render limits; the
+// daemon keeps publishing live snapshots at its interval throughout,
+// every other prompt is counted exactly as the in-process renderer counts
+// it, and no worker is left behind.
 func TestDaemonHostileChatTemplates(t *testing.T) {
 	dir := modelDir(t, "tokenizer-llama3")
 	const n = 40
@@ -99,19 +107,21 @@ func TestDaemonHostileChatTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wantISL, counted int
+	var wantISL, counted, pending int
 	for i, p := range prompts {
-		if _, ok := hostileTemplates[i]; ok && i != 33 {
+		h, hostile := hostileTemplates[i]
+		if h.pending {
+			pending++
 			continue
 		}
 		o, err := c.CountItem(chattmpl.KindPrompt, string(chattmpl.AppendPrompt(nil, p)))
 		if err != nil {
 			t.Fatalf("prompt %d: %v", i, err)
 		}
-		if i == 33 && o.Fallback == nil {
-			t.Fatal("the raising template did not fall back")
+		if hostile && o.Fallback == nil {
+			t.Fatalf("prompt %d: the raising template did not fall back", i)
 		}
-		if i != 33 && !o.Rendered {
+		if !hostile && !o.Rendered {
 			t.Fatalf("prompt %d not rendered: %v", i, o.Fallback)
 		}
 		wantISL += o.Count
@@ -142,9 +152,8 @@ func TestDaemonHostileChatTemplates(t *testing.T) {
 			if err := json.Unmarshal(b, &snap); err != nil {
 				t.Fatal(err)
 			}
-			hostile := len(hostileTemplates) - 1
-			if snap.State != "complete" || snap.Pending != hostile {
-				t.Errorf("state %s n_pending_tasks %d, want complete %d", snap.State, snap.Pending, hostile)
+			if snap.State != "complete" || snap.Pending != pending {
+				t.Errorf("state %s n_pending_tasks %d, want complete %d", snap.State, snap.Pending, pending)
 			}
 			for _, m := range snap.Metrics {
 				switch m.Name {

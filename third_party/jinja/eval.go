@@ -52,6 +52,7 @@ type evaluator struct {
 	scope    *scope
 	builtins *scope
 	output   strings.Builder
+	stack    *pyStack // the render's Python frames (sandbox.go)
 }
 
 func (e *evaluator) execNodes(nodes []node) error {
@@ -201,11 +202,13 @@ func (e *evaluator) execForItems(n *forNode, iterVal Value, depth int64) error {
 			if len(args) != 1 {
 				return Undefined(), fmt.Errorf("recursive loop requires one iterable")
 			}
-			nested := evaluator{scope: parent, builtins: e.builtins}
-			if err := nested.execForItems(n, args[0], depth+1); err != nil {
-				return Undefined(), err
-			}
-			return NewString(nested.output.String()), nil
+			return e.stack.call(pyLoopFrames, func() (Value, error) {
+				nested := evaluator{scope: parent, builtins: e.builtins, stack: e.stack}
+				if err := nested.execForItems(n, args[0], depth+1); err != nil {
+					return Undefined(), err
+				}
+				return NewString(nested.output.String()), nil
+			})
 		}))
 	}
 
@@ -316,6 +319,7 @@ func (e *evaluator) execSetBlock(n *setBlockNode) error {
 	bodyEval := evaluator{
 		scope:    e.scope,
 		builtins: e.builtins,
+		stack:    e.stack,
 	}
 	if err := bodyEval.execNodes(n.body); err != nil {
 		return err
@@ -344,7 +348,7 @@ func (e *evaluator) execMacro(n *macroNode) error {
 			} else if v, ok := kwargs[param.name]; ok {
 				child.set(param.name, v)
 			} else if param.defaultVal != nil {
-				defEval := evaluator{scope: child, builtins: e.builtins}
+				defEval := evaluator{scope: child, builtins: e.builtins, stack: e.stack}
 				defVal, err := defEval.evalExpr(param.defaultVal)
 				if err != nil {
 					return Undefined(), err
@@ -373,16 +377,19 @@ func (e *evaluator) execMacro(n *macroNode) error {
 			child.set("caller", caller)
 		}
 
-		macroEval := evaluator{
-			scope:    child,
-			builtins: e.builtins,
-		}
+		return e.stack.call(pyMacroFrames, func() (Value, error) {
+			macroEval := evaluator{
+				scope:    child,
+				builtins: e.builtins,
+				stack:    e.stack,
+			}
 
-		if err := macroEval.execNodes(body); err != nil {
-			return Undefined(), err
-		}
+			if err := macroEval.execNodes(body); err != nil {
+				return Undefined(), err
+			}
 
-		return NewString(macroEval.output.String()), nil
+			return NewString(macroEval.output.String()), nil
+		})
 	})
 
 	e.scope.set(n.name, fn)
@@ -403,14 +410,17 @@ func (e *evaluator) execCall(n *callNode) error {
 			}
 		}
 
-		callerEval := evaluator{
-			scope:    child,
-			builtins: e.builtins,
-		}
-		if err := callerEval.execNodes(body); err != nil {
-			return Undefined(), err
-		}
-		return NewString(callerEval.output.String()), nil
+		return e.stack.call(pyMacroFrames, func() (Value, error) {
+			callerEval := evaluator{
+				scope:    child,
+				builtins: e.builtins,
+				stack:    e.stack,
+			}
+			if err := callerEval.execNodes(body); err != nil {
+				return Undefined(), err
+			}
+			return NewString(callerEval.output.String()), nil
+		})
 	})
 
 	// Evaluate the call expression with caller in kwargs.
@@ -474,6 +484,7 @@ func (e *evaluator) execFilterBlock(n *filterBlockNode) error {
 	bodyEval := evaluator{
 		scope:    newScope(e.scope),
 		builtins: e.builtins,
+		stack:    e.stack,
 	}
 	if err := bodyEval.execNodes(n.body); err != nil {
 		return err
