@@ -6,12 +6,22 @@ import (
 )
 
 // Config is the part of tokenizer_config.json the aggregator uses, with
-// the whole file kept raw for the chat-template work.
+// the whole file kept raw for the chat-template work, and the model's chat
+// templates.
 type Config struct {
-	// ChatTemplate is the default template; ChatTemplates holds all named
-	// ones when the file has a list of {name, template}.
-	ChatTemplate  string
-	ChatTemplates map[string]string
+	// The model's chat templates, as transformers holds them in
+	// tokenizer.chat_template after from_pretrained: from
+	// tokenizer_config.json's "chat_template" (ParseConfig), replaced by
+	// the template files of the model directory when it has any (LoadDir,
+	// see chattemplates.go). ChatTemplates non-nil is the dict form: named
+	// templates, ChatTemplate then being the "default" one (for logs).
+	// Otherwise HasChatTemplate says whether ChatTemplate (a str, possibly
+	// empty) is set. ChatTemplateSource says where they came from ("" when
+	// there are none).
+	ChatTemplate       string
+	ChatTemplates      map[string]string
+	HasChatTemplate    bool
+	ChatTemplateSource string
 
 	BOSToken, EOSToken, UNKToken, PADToken *TokenSpec
 
@@ -41,23 +51,11 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("parse tokenizer config: %w", err)
 	}
 	if v, ok := c.Raw["chat_template"]; ok && !isNull(v) {
-		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			c.ChatTemplate = s
-		} else {
-			var list []struct {
-				Name     string `json:"name"`
-				Template string `json:"template"`
-			}
-			if err := json.Unmarshal(v, &list); err != nil {
-				return nil, fmt.Errorf("chat_template: neither a string nor a list of {name, template}: %w", err)
-			}
-			c.ChatTemplates = map[string]string{}
-			for _, t := range list {
-				c.ChatTemplates[t.Name] = t.Template
-			}
-			c.ChatTemplate = c.ChatTemplates["default"]
+		if err := c.parseChatTemplate(v); err != nil {
+			return nil, fmt.Errorf("chat_template: %w", err)
 		}
+		c.HasChatTemplate = true
+		c.ChatTemplateSource = "tokenizer_config.json"
 	}
 	var err error
 	for _, f := range []struct {
@@ -81,6 +79,37 @@ func ParseConfig(data []byte) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// parseChatTemplate reads tokenizer_config.json's chat_template as
+// transformers' __init__ keeps it: a string; a list of {name, template}
+// turned into a dict (a later duplicate name wins); or a dict of name →
+// template as is. Anything transformers could not render is refused.
+func (c *Config) parseChatTemplate(v json.RawMessage) error {
+	var s string
+	if err := json.Unmarshal(v, &s); err == nil {
+		c.ChatTemplate = s
+		return nil
+	}
+	named := map[string]string{}
+	var list []map[string]json.RawMessage
+	if err := json.Unmarshal(v, &list); err == nil {
+		for i, e := range list {
+			var name, tmpl string
+			if err := json.Unmarshal(e["name"], &name); err != nil {
+				return fmt.Errorf("entry %d: \"name\" is not a string", i)
+			}
+			if err := json.Unmarshal(e["template"], &tmpl); err != nil {
+				return fmt.Errorf("entry %d (%q): \"template\" is not a string", i, name)
+			}
+			named[name] = tmpl
+		}
+	} else if err := json.Unmarshal(v, &named); err != nil {
+		return fmt.Errorf("neither a string, a list of {name, template} nor a dict of templates: %.60s", v)
+	}
+	c.ChatTemplates = named
+	c.ChatTemplate = named["default"]
+	return nil
 }
 
 func parseTokenSpec(v json.RawMessage) (*TokenSpec, error) {

@@ -17,7 +17,10 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/tokenize/pretok"
 )
 
-// LoadDir loads dir/tokenizer.json and, when present, dir/tokenizer_config.json.
+// LoadDir loads dir/tokenizer.json and, when present,
+// dir/tokenizer_config.json and the chat-template files
+// (chat_template.jinja, additional_chat_templates/*.jinja), which replace
+// the config's chat templates as in transformers (chattemplates.go).
 func LoadDir(dir string) (*Tokenizer, error) {
 	t, err := LoadFile(filepath.Join(dir, "tokenizer.json"))
 	if err != nil {
@@ -34,6 +37,9 @@ func LoadDir(dir string) (*Tokenizer, error) {
 		t.config = cfg
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("read tokenizer config: %w", err)
+	}
+	if err := t.config.applyChatTemplateFiles(dir); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
