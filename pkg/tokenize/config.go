@@ -86,30 +86,47 @@ func ParseConfig(data []byte) (*Config, error) {
 // turned into a dict (a later duplicate name wins); or a dict of name →
 // template as is. Anything transformers could not render is refused.
 func (c *Config) parseChatTemplate(v json.RawMessage) error {
-	var s string
-	if err := json.Unmarshal(v, &s); err == nil {
+	if s, ok := jsonString(v); ok {
 		c.ChatTemplate = s
 		return nil
 	}
 	named := map[string]string{}
 	var list []map[string]json.RawMessage
-	if err := json.Unmarshal(v, &list); err == nil {
+	var dict map[string]json.RawMessage
+	switch {
+	case json.Unmarshal(v, &list) == nil:
 		for i, e := range list {
-			var name, tmpl string
-			if err := json.Unmarshal(e["name"], &name); err != nil {
+			name, ok := jsonString(e["name"])
+			if !ok {
 				return fmt.Errorf("entry %d: \"name\" is not a string", i)
 			}
-			if err := json.Unmarshal(e["template"], &tmpl); err != nil {
+			if named[name], ok = jsonString(e["template"]); !ok {
 				return fmt.Errorf("entry %d (%q): \"template\" is not a string", i, name)
 			}
-			named[name] = tmpl
 		}
-	} else if err := json.Unmarshal(v, &named); err != nil {
+	case json.Unmarshal(v, &dict) == nil:
+		for name, raw := range dict {
+			var ok bool
+			if named[name], ok = jsonString(raw); !ok {
+				return fmt.Errorf("template %q is not a string", name)
+			}
+		}
+	default:
 		return fmt.Errorf("neither a string, a list of {name, template} nor a dict of templates: %.60s", v)
 	}
 	c.ChatTemplates = named
 	c.ChatTemplate = named["default"]
 	return nil
+}
+
+// jsonString decodes a JSON string; ok is false for anything else
+// (including null and an absent value).
+func jsonString(raw json.RawMessage) (string, bool) {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 func parseTokenSpec(v json.RawMessage) (*TokenSpec, error) {
