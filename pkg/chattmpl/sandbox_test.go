@@ -53,11 +53,11 @@ func goRender(src, ctx string) (string, error) {
 // refuses (range() beyond MAX_RANGE, runaway recursion, absurd nesting)
 // raise the same kind of error here, and the large or deep ones it renders
 // render here, byte for byte (real python3-jinja2 through render.py). The
-// Go stack limit is lowered to 16 MiB meanwhile (the shardworker's is 128
+// Go stack limit is lowered to 8 MiB meanwhile (the shardworker's is 128
 // MiB): a recursion the engine did not bound would kill the test binary.
 func TestSandboxLikeJinja2(t *testing.T) {
 	script := requirePython(t)
-	defer debug.SetMaxStack(debug.SetMaxStack(16 << 20))
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
 	cases := []struct {
 		name, src, ctx string
 		pyErr          string // the Python exception expected ("": renders)
@@ -139,7 +139,7 @@ func TestSandboxRecursionBoundary(t *testing.T) {
 		t.Fatal(err)
 	}
 	modern := strings.HasPrefix(string(ver), "True")
-	defer debug.SetMaxStack(debug.SetMaxStack(16 << 20))
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
 	noData := func(int) string { return "{}" }
 	loopSrc := func(int) string { return loopTemplate }
 	kinds := []struct {
