@@ -73,6 +73,7 @@ func TestSandboxLikeJinja2(t *testing.T) {
 		{"range empty", "{{ range(5, 0) | list }}{{ range(0, 5, -1) | list }}", "", ""},
 		{"runaway macro", "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "", "RecursionError"},
 		{"runaway loop", "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", "", "RecursionError"},
+		{"runaway default argument", "{% macro f(x=f()) %}{% endmacro %}{{ f() }}", "", "RecursionError"},
 		{"runaway caller", "{% macro w() %}{{ caller() }}{% endmacro %}{% macro f() %}{% call w() %}{{ f() }}{% endcall %}{% endmacro %}{{ f() }}", "", "RecursionError"},
 		{"macro depth 50", macroDepth(50), "", ""},
 		{"macro depth 150", macroDepth(150), "", ""},

@@ -202,13 +202,15 @@ func (e *evaluator) execForItems(n *forNode, iterVal Value, depth int64) error {
 			if len(args) != 1 {
 				return Undefined(), fmt.Errorf("recursive loop requires one iterable")
 			}
-			return e.stack.call(pyLoopFrames, func() (Value, error) {
-				nested := evaluator{scope: parent, builtins: e.builtins, stack: e.stack}
-				if err := nested.execForItems(n, args[0], depth+1); err != nil {
-					return Undefined(), err
-				}
-				return NewString(nested.output.String()), nil
-			})
+			if err := e.stack.enter(pyLoopFrames); err != nil {
+				return Undefined(), err
+			}
+			defer e.stack.leave(pyLoopFrames)
+			nested := evaluator{scope: parent, builtins: e.builtins, stack: e.stack}
+			if err := nested.execForItems(n, args[0], depth+1); err != nil {
+				return Undefined(), err
+			}
+			return NewString(nested.output.String()), nil
 		}))
 	}
 
@@ -336,6 +338,10 @@ func (e *evaluator) execMacro(n *macroNode) error {
 	acceptsKwargs := referencesName("kwargs", body...)
 
 	fn := NewCallable(n.name, func(args []Value, kwargs map[string]Value) (Value, error) {
+		if err := e.stack.enter(pyMacroFrames); err != nil {
+			return Undefined(), err
+		}
+		defer e.stack.leave(pyMacroFrames)
 		child := newScope(parentScope)
 
 		// Bind positional args.
@@ -377,19 +383,17 @@ func (e *evaluator) execMacro(n *macroNode) error {
 			child.set("caller", caller)
 		}
 
-		return e.stack.call(pyMacroFrames, func() (Value, error) {
-			macroEval := evaluator{
-				scope:    child,
-				builtins: e.builtins,
-				stack:    e.stack,
-			}
+		macroEval := evaluator{
+			scope:    child,
+			builtins: e.builtins,
+			stack:    e.stack,
+		}
 
-			if err := macroEval.execNodes(body); err != nil {
-				return Undefined(), err
-			}
+		if err := macroEval.execNodes(body); err != nil {
+			return Undefined(), err
+		}
 
-			return NewString(macroEval.output.String()), nil
-		})
+		return NewString(macroEval.output.String()), nil
 	})
 
 	e.scope.set(n.name, fn)
@@ -403,6 +407,10 @@ func (e *evaluator) execCall(n *callNode) error {
 	parentScope := e.scope
 
 	caller := NewCallable("caller", func(args []Value, kwargs map[string]Value) (Value, error) {
+		if err := e.stack.enter(pyMacroFrames); err != nil {
+			return Undefined(), err
+		}
+		defer e.stack.leave(pyMacroFrames)
 		child := newScope(parentScope)
 		for i, argName := range callerArgs {
 			if i < len(args) {
@@ -410,17 +418,15 @@ func (e *evaluator) execCall(n *callNode) error {
 			}
 		}
 
-		return e.stack.call(pyMacroFrames, func() (Value, error) {
-			callerEval := evaluator{
-				scope:    child,
-				builtins: e.builtins,
-				stack:    e.stack,
-			}
-			if err := callerEval.execNodes(body); err != nil {
-				return Undefined(), err
-			}
-			return NewString(callerEval.output.String()), nil
-		})
+		callerEval := evaluator{
+			scope:    child,
+			builtins: e.builtins,
+			stack:    e.stack,
+		}
+		if err := callerEval.execNodes(body); err != nil {
+			return Undefined(), err
+		}
+		return NewString(callerEval.output.String()), nil
 	})
 
 	// Evaluate the call expression with caller in kwargs.

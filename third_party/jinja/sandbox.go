@@ -66,18 +66,24 @@ type pyStack struct {
 	frames int
 }
 
-// call runs fn as a call costing frames Python frames, or fails as Python
-// would when they exceed the recursion limit. A nil stack charges nothing.
-func (s *pyStack) call(frames int, fn func() (Value, error)) (Value, error) {
+// enter charges a call of frames Python frames, or fails as Python would
+// when they exceed the recursion limit; leave must follow a successful
+// enter. A nil stack charges nothing.
+func (s *pyStack) enter(frames int) error {
 	if s == nil {
-		return fn()
+		return nil
 	}
 	if s.frames+frames > pyRecursionLimit {
-		return Undefined(), errRecursion
+		return errRecursion
 	}
 	s.frames += frames
-	defer func() { s.frames -= frames }()
-	return fn()
+	return nil
+}
+
+func (s *pyStack) leave(frames int) {
+	if s != nil {
+		s.frames -= frames
+	}
 }
 
 // rangeLen is len(range(start, stop, step)) for step != 0, without
