@@ -26,7 +26,8 @@
 // third_party/jinja) raises where Jinja2's sandbox raises: range() over
 // more than 100,000 items, recursion beyond what CPython's recursion limit
 // allows Jinja2 (macros, caller(), recursive loops), absurdly nested
-// source; upstream counts those through its fallback text, and so does
+// source, calls of list and dict methods that mutate (the environment is
+// immutable); upstream counts those through its fallback text, and so does
 // Counter. What Jinja2 would render without end is not bounded: a loop of
 // 3000³ iterations, or output of gigabytes (the library bounds one string
 // or list repetition at 64 MiB, not a loop of them); nested loops cannot

@@ -50,8 +50,8 @@ func goRender(src, ctx string) (string, error) {
 }
 
 // TestSandboxLikeJinja2: templates transformers' ImmutableSandboxedEnvironment
-// refuses (range() beyond MAX_RANGE, runaway recursion, absurd nesting)
-// raise the same kind of error here, and the large or deep ones it renders
+// refuses (range() beyond MAX_RANGE, runaway recursion, absurd nesting,
+// methods that mutate a list or a dict) raise the same kind of error here, and the large or deep ones it renders
 // render here, byte for byte (real python3-jinja2 through render.py). The
 // Go stack limit is lowered to 8 MiB meanwhile (the shardworker's is 128
 // MiB): a recursion the engine did not bound would kill the test binary.
@@ -82,6 +82,14 @@ func TestSandboxLikeJinja2(t *testing.T) {
 		{"loop depth 180", loopTemplate, loopData(180), ""},
 		{"loop depth 300", loopTemplate, loopData(300), "RecursionError"},
 		{"caller depth 40", callerDepth(40), "", ""},
+		{"list append", "{% set l = [1] %}{{ l.append(2) }}{{ l }}", "", "SecurityError"},
+		{"list pop", "{% set l = [1, 2] %}{% set x = l.pop() %}{{ l }}", "", "SecurityError"},
+		{"list sort", "{{ [3, 1].sort() }}", "", "SecurityError"},
+		{"dict update", "{% set d = {} %}{% set _ = d.update({'a': 1}) %}{{ d }}", "", "SecurityError"},
+		{"dict setdefault", "{% set d = {'a': 1} %}{{ d.setdefault('b', 2) }}", "", "SecurityError"},
+		{"dict key named like a mutator", "{{ d.update }}|{{ d.pop is defined }}|{{ [1].append is defined }}|{{ 'yes' if d.clear else 'no' }}", `{"d": {"update": 1, "pop": 2}}`, ""},
+		{"read-only methods", "{% set d = {'a': [2, 1]} %}{% for k, v in d.items() %}{{ k }}={{ v }}{% endfor %} {{ d.get('a') }} {{ d.keys() | list }} {{ d['a'] | sort }} {{ d.values() | list }}", "", ""},
+		{"namespace", "{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}", "", ""},
 		{"parens 50", "{{ " + strings.Repeat("(", 50) + "1" + strings.Repeat(")", 50) + " }}", "", ""},
 		{"unary 150", "{{ " + strings.Repeat("-", 150) + "1 }}", "", ""},
 		{"parens 100000", "{{ " + strings.Repeat("(", 100000) + "1" + strings.Repeat(")", 100000) + " }}", "", "RecursionError"},

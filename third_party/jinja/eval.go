@@ -602,6 +602,9 @@ func (e *evaluator) evalAttr(n *attrExpr) (Value, error) {
 	if err != nil {
 		return Undefined(), err
 	}
+	if v, ok := unsafeAttr(obj, n.attr); ok {
+		return v, nil
+	}
 
 	// Dict attribute access.
 	if obj.IsDict() {
@@ -1079,6 +1082,9 @@ func (e *evaluator) evalCallExpr(n *callExpr) (Value, error) {
 		if call, ok := fn.AsDict().Get("__call__"); ok {
 			fn = call
 		}
+	}
+	if err := undefinedError(fn); err != nil {
+		return Undefined(), err
 	}
 	if !fn.IsCallable() {
 		return Undefined(), fmt.Errorf("%s is not callable: %s", callableName(n.fn), fn.String())

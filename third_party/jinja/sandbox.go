@@ -14,6 +14,10 @@ package jinja
 //   - Template and expression nesting is bounded while parsing: Python's
 //     parser and compiler give up far earlier (a RecursionError or a
 //     SyntaxError), the Go parser would recurse until the stack overflows.
+//   - The methods that mutate a list or a dict (append, pop, update, ...)
+//     raise a SecurityError when called, as in Jinja2's
+//     ImmutableSandboxedEnvironment, the environment transformers renders
+//     with.
 
 import (
 	"errors"
@@ -122,3 +126,33 @@ func (n *nesting) enter() error {
 }
 
 func (n *nesting) leave() { n.depth-- }
+
+// mutators are the list and dict methods of jinja2.sandbox's _mutable_spec
+// (MutableSequence and MutableMapping): ImmutableSandboxedEnvironment
+// refuses access to them.
+var mutators = map[Kind]map[string]bool{
+	KindList: {"append": true, "clear": true, "pop": true, "reverse": true, "insert": true, "sort": true, "extend": true, "remove": true},
+	KindDict: {"clear": true, "pop": true, "popitem": true, "setdefault": true, "update": true},
+}
+
+// unsafeAttr returns, when attr is a method that mutates obj, what
+// Jinja2's unsafe_undefined returns (Python finds the method before any
+// dict key of that name): an undefined value — printed empty, falsy, not
+// "defined" — whose call raises the SecurityError it carries
+// (evalCallExpr).
+func unsafeAttr(obj Value, attr string) (Value, bool) {
+	if !mutators[obj.kind][attr] {
+		return Value{}, false
+	}
+	err := fmt.Errorf("SecurityError: access to attribute '%s' of '%s' object is unsafe.", attr, pyTypeName(obj))
+	return Value{kind: KindUndefined, v: err}, true
+}
+
+// undefinedError is the error an undefined value carries (unsafeAttr),
+// nil for a plain undefined.
+func undefinedError(v Value) error {
+	if err, ok := v.v.(error); ok && v.kind == KindUndefined {
+		return err
+	}
+	return nil
+}
