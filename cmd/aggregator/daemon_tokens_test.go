@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -69,6 +70,12 @@ func compareExact(t *testing.T, expected []byte, out string) {
 // workers) and a callback run while the launcher is driving the daemon.
 func launchEnv(t *testing.T, events string, env []string, during func(out string, stop <-chan struct{}), launcherArgs, daemonArgs []string) (launchResult, string) {
 	t.Helper()
+	return launchBin(t, binPath, events, env, during, launcherArgs, daemonArgs)
+}
+
+// launchBin is launchEnv with another aggregator binary.
+func launchBin(t *testing.T, bin, events string, env []string, during func(out string, stop <-chan struct{}), launcherArgs, daemonArgs []string) (launchResult, string) {
+	t.Helper()
 	needPeers(t)
 	sock, err := os.MkdirTemp("", "agg")
 	if err != nil {
@@ -76,7 +83,7 @@ func launchEnv(t *testing.T, events string, env []string, during func(out string
 	}
 	t.Cleanup(func() { os.RemoveAll(sock) })
 	out := t.TempDir()
-	args := append([]string{"testdata/launcher.py", "--aggregator", binPath, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
+	args := append([]string{"testdata/launcher.py", "--aggregator", bin, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
 	args = append(append(args, "--"), daemonArgs...)
 	cmd := exec.Command(python, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -486,16 +493,54 @@ func TestDaemonSIGTERMDuringDrain(t *testing.T) {
 }
 
 // TestDaemonBadTokenizerIsFatal: a tokenizer that cannot be resolved or
-// loaded fails start-up with one FATAL line (before readiness), exit 1.
+// loaded exactly fails start-up with one FATAL line naming --tokenizer, the
+// file and the reason, before readiness (no .ready marker), exit 1.
 func TestDaemonBadTokenizerIsFatal(t *testing.T) {
-	bad := t.TempDir()
-	if err := os.WriteFile(filepath.Join(bad, "tokenizer.json"), []byte(`{"model":{"type":"WordPiece"}}`), 0o644); err != nil {
-		t.Fatal(err)
+	// A valid rank file: every byte, then a few merged tokens.
+	var ranks strings.Builder
+	for b := range 256 {
+		fmt.Fprintf(&ranks, "%s %d\n", base64.StdEncoding.EncodeToString([]byte{byte(b)}), b)
 	}
-	for name, tok := range map[string]string{"missing": filepath.Join(bad, "nope"), "unsupported": bad} {
-		t.Run(name, func(t *testing.T) {
+	for i, tok := range []string{"he", "ll", "hell", "hello", " world"} {
+		fmt.Fprintf(&ranks, "%s %d\n", base64.StdEncoding.EncodeToString([]byte(tok)), 256+i)
+	}
+	full := ranks.String()
+	cl100k := `{"encoding_name": "cl100k_base"}`
+	dir := func(files map[string]string) string {
+		d := t.TempDir()
+		for name, content := range files {
+			if err := os.WriteFile(filepath.Join(d, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	cases := []struct {
+		name, tokenizer string
+		want            []string // substrings of the FATAL line
+	}{
+		{"missing", filepath.Join(t.TempDir(), "nope"), []string{"nope"}},
+		{"unknown model type", dir(map[string]string{"tokenizer.json": `{"model":{"type":"SentencePieceBPE","vocab":{}}}`}),
+			[]string{"tokenizer.json", `unsupported model "SentencePieceBPE"`}},
+		{"unknown normalizer", dir(map[string]string{"tokenizer.json": `{"normalizer":{"type":"Fancy"},"model":{"type":"WordLevel","vocab":{"a":0},"unk_token":"a"}}`}),
+			[]string{"tokenizer.json", `unsupported normalizer "Fancy"`}},
+		{"truncated rank file", dir(map[string]string{"tiktoken.model": full[:len(full)-9], "tokenizer_config.json": cl100k}),
+			[]string{"tiktoken.model", "line 261", "truncated or garbled"}},
+		{"rank file cut at a line end", dir(map[string]string{"tiktoken.model": full[:strings.Index(full, "/w== ")], "tokenizer_config.json": cl100k}),
+			[]string{"tiktoken.model", "single bytes have no rank"}},
+		{"garbled rank file", dir(map[string]string{"o200k_base.tiktoken": strings.Replace(full, "aGVsbA== 258", "aGV*bA== 258", 1)}),
+			[]string{"o200k_base.tiktoken", "line 259", "bad base64 token"}},
+		{"rank file without a pattern", dir(map[string]string{"tiktoken.model": full,
+			"tokenizer_config.json": `{"auto_map": {"AutoTokenizer": ["tokenization_kimi.TikTokenTokenizer", null]}}`}),
+			[]string{"tiktoken.model", "remote code"}},
+		{"neither tokenizer.json nor a rank file", dir(map[string]string{"tokenizer_config.json": cl100k}),
+			[]string{"no tokenizer.json and no tiktoken rank file"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := t.TempDir()
 			cmd := exec.Command(binPath, "--socket-dir", t.TempDir(), "--socket-name", "ev", "--metrics-socket", "met",
-				"--metrics-output-dir", t.TempDir(), "--tokenizer", tok)
+				"--metrics-output-dir", out, "--tokenizer", c.tokenizer)
 			outb, err := cmd.CombinedOutput()
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 				t.Fatalf("err %v, want exit 1; output:\n%s", err, outb)
@@ -507,8 +552,89 @@ func TestDaemonBadTokenizerIsFatal(t *testing.T) {
 				}
 			}
 			if len(fatal) != 1 || !strings.Contains(fatal[0], "--tokenizer") {
-				t.Errorf("want one FATAL line naming --tokenizer, got:\n%s", outb)
+				t.Fatalf("want one FATAL line naming --tokenizer, got:\n%s", outb)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(fatal[0], w) {
+					t.Errorf("FATAL line %q does not say %q", fatal[0], w)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(out, ".ready")); err == nil {
+				t.Error("the .ready marker was written before the failure")
 			}
 		})
 	}
+}
+
+// llama3RankDir writes the real Llama-3 tokenizer as a repository that
+// ships a tiktoken rank file instead of tokenizer.json (the form Meta
+// published it in): tiktoken.model with the vocab's byte strings ranked by
+// id, and tokenizer_config.json with the split pattern and the special
+// tokens as added_tokens_decoder.
+func llama3RankDir(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(tokenizerDir(t), "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tj struct {
+		Model struct {
+			Vocab map[string]int `json:"vocab"`
+		} `json:"model"`
+		AddedTokens []map[string]any `json:"added_tokens"`
+	}
+	if err := json.Unmarshal(data, &tj); err != nil {
+		t.Fatal(err)
+	}
+	// GPT-2's byte <-> rune alphabet (ByteLevel).
+	byteOf := map[rune]byte{}
+	n := 0
+	for b := 0; b < 256; b++ {
+		if (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF) {
+			byteOf[rune(b)] = byte(b)
+		} else {
+			byteOf[rune(256+n)] = byte(b)
+			n++
+		}
+	}
+	lines := make([]string, len(tj.Model.Vocab))
+	for tok, id := range tj.Model.Vocab {
+		var raw []byte
+		for _, r := range tok {
+			raw = append(raw, byteOf[r])
+		}
+		lines[id] = base64.StdEncoding.EncodeToString(raw) + " " + strconv.Itoa(id)
+	}
+	dec := map[string]any{}
+	for _, a := range tj.AddedTokens {
+		dec[strconv.Itoa(int(a["id"].(float64)))] = a
+	}
+	cfg, _ := json.Marshal(map[string]any{
+		"pat_str":              `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+		"added_tokens_decoder": dec,
+	})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tiktoken.model"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestDaemonTiktokenRepo: a repository with a tiktoken rank file and no
+// tokenizer.json starts the daemon and counts like the tokenizer.json of
+// the same model: Llama-3 as a rank file gives the token golden (upstream's
+// final snapshot fed the HF library's counts) field by field.
+func TestDaemonTiktokenRepo(t *testing.T) {
+	dir := llama3RankDir(t)
+	events, expected, args := tokensGolden(t)
+	res, out := launchEnv(t, events, nil, nil, []string{"--batch", "50", "--pace", "0.03"},
+		append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", "1"}, args...))
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	compareExact(t, expected, out)
+	noOrphans(t)
 }

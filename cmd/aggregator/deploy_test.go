@@ -17,9 +17,10 @@ import (
 const pyModule = "go_metrics_aggregator"
 
 // benchmarkTail is what upstream's _build_aggregator_args
-// (src/inference_endpoint/commands/benchmark/pipeline.py) always appends
-// after the optional flags, with the schema defaults (no tokenizer).
-var benchmarkTail = []string{"--drain-timeout", "0.0", "--tokenizer-workers", "4"}
+// (src/inference_endpoint/commands/benchmark/pipeline.py) appends after the
+// optional flags with the schema defaults (no tokenizer), since #409:
+// --drain-timeout only when metrics_drain_timeout_s is set (default null).
+var benchmarkTail = []string{"--tokenizer-workers", "4"}
 
 func deployPythonDir(t *testing.T) string {
 	t.Helper()

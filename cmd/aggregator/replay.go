@@ -109,7 +109,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 		start tokqueue.StartFunc
 	)
 	if f.tokenizer != "" {
-		dir, err := hfhub.Resolve(ctx, f.tokenizer, hfhub.TokenizerFiles, hfhub.Options{Log: log})
+		dir, err := hfhub.ResolveTokenizer(ctx, f.tokenizer, hfhub.Options{Log: log})
 		if err != nil {
 			return fmt.Errorf("--tokenizer: %w", err)
 		}
@@ -206,21 +206,25 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 		ended = flush()
 	}
 	bar.done(counted.n)
-	state := snapshot.Complete
 	if !ended {
 		switch f.missingEnded {
 		case "error":
 			return errors.New("the stream has no session.ended record; pass --missing-ended synthesize or interrupt")
 		case "synthesize":
 			agg.Process([]events.Record{{Type: events.SessionEnded, TimestampNs: lastTs, TokenIDs: -1}})
-		case "interrupt":
-			state = snapshot.Interrupted
 		}
+	}
+	// ENDED (seen or synthesized) drains and finalizes complete, or
+	// interrupted after the session's INTERRUPTED marker; without it
+	// the SIGTERM path: interrupted, no drain.
+	state, drain := agg.FinalState(), agg.Ended()
+	if !drain {
+		state = snapshot.Interrupted
 	}
 	if bad > 0 {
 		log.Warn("replay: malformed records counted as error.generic", "decode_errors", bad)
 	}
-	if queue != nil && state == snapshot.Complete {
+	if queue != nil && drain {
 		// The daemon's drain: one worker over every CPU.
 		t0 := time.Now()
 		tokqueue.DrainSync(ctx, queue, tokqueue.DrainConfig{

@@ -15,9 +15,6 @@ type goldenCase struct {
 	dir      string
 	args     []string
 	expected []byte
-	// ignore lists fields that legitimately differ (the interrupted
-	// snapshot's HDR-derived percentiles, see testdata/replay/README.md).
-	ignore []string
 }
 
 // readGolden reads one golden folder (made by scripts/gen-*golden.sh):
@@ -50,14 +47,10 @@ func loadGolden(t *testing.T) []goldenCase {
 		if !e.IsDir() {
 			continue
 		}
-		c := readGolden(t, filepath.Join(root, e.Name()))
-		if strings.Contains(strings.Join(c.args, " "), "interrupt") {
-			c.ignore = []string{"metrics.*.percentiles", "metrics.*.histogram"}
-		}
-		cases = append(cases, c)
+		cases = append(cases, readGolden(t, filepath.Join(root, e.Name())))
 	}
-	if len(cases) < 5 {
-		t.Fatalf("found %d golden cases, want >= 5", len(cases))
+	if len(cases) < 7 {
+		t.Fatalf("found %d golden cases, want >= 7", len(cases))
 	}
 	return cases
 }

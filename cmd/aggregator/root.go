@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -64,12 +65,12 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.socketName, "socket-name", "", "event PUB socket to SUB-connect: ipc://DIR/NAME (required)")
 	fl.StringVar(&f.metricsSocket, "metrics-socket", "", "snapshot PUB socket to bind: ipc://DIR/NAME (required)")
 	fl.StringVar(&f.metricsOutputDir, "metrics-output-dir", "", "existing directory for final_snapshot.json and .ready (required)")
-	fl.Float64Var(&f.publishInterval, "publish-interval", 0.25, "seconds between live snapshots")
-	fl.Float64Var(&f.drainTimeout, "drain-timeout", 0, "seconds allowed for the end-of-run tokenize drain; 0 = unlimited")
+	fl.Float64Var(&f.publishInterval, "publish-interval", daemon.DefaultPublishInterval.Seconds(), "seconds between live snapshots; 0 turns live snapshots off (the final snapshot is still published)")
+	fl.Float64Var(&f.drainTimeout, "drain-timeout", 0, "seconds allowed for the end-of-run tokenize drain; omitted = unlimited, 0 = no drain (queued items stay pending)")
 	fl.IntVar(&f.hdrSigFigs, "hdr-sig-figs", 3, "HDR histogram significant figures of the live view")
 	fl.IntVar(&f.nBuckets, "n-histogram-buckets", 30, "histogram buckets per series")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory for text/chat token metrics; unset = pre-tokenized ISL only")
-	fl.IntVar(&f.tokenizerWorkers, "tokenizer-workers", 2, "width of the live (mid-run) token lane; 0 = defer all tokenizing to the drain")
+	fl.IntVar(&f.tokenizerWorkers, "tokenizer-workers", daemon.DefaultTokenizerWorkers, "width of the live (mid-run) token lane; 0 = defer all tokenizing to the drain")
 	fl.StringVar(&f.liveCores, "live-cores", "", "CPU list for the live token lane (e.g. 2-3); default: the daemon's inherited CPU mask")
 	fl.DurationVar(&f.renderTimeout, "render-timeout", shard.DefaultRenderTimeout, "wall-clock limit of one chat-template render in a shardworker; a render over it kills its worker and the item stays pending")
 	fl.StringVar(&f.renderMemory, "render-memory", "2GiB", "memory a shardworker may grow by while it renders chat templates (bytes, or e.g. 512MiB, 2GiB); over it the worker is killed and the item stays pending")
@@ -90,6 +91,20 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
+// drainBudget reads --drain-timeout as upstream #409 does: omitted (or
+// infinite) = unlimited (nil), 0 = no drain, > 0 = seconds. Older
+// benchmarks always passed 0.0 meaning unlimited; see the README.
+func (f *daemonFlags) drainBudget(cmd *cobra.Command) (*time.Duration, error) {
+	if !cmd.Flags().Changed("drain-timeout") || math.IsInf(f.drainTimeout, 1) {
+		return nil, nil
+	}
+	if math.IsNaN(f.drainTimeout) || f.drainTimeout < 0 {
+		return nil, fmt.Errorf("--drain-timeout must be >= 0 (0 = no drain; omit the flag for no limit), got %v", f.drainTimeout)
+	}
+	d := seconds(f.drainTimeout)
+	return &d, nil
+}
+
 func (f *daemonFlags) config() daemon.Config {
 	return daemon.Config{
 		SocketDir:        f.socketDir,
@@ -97,7 +112,6 @@ func (f *daemonFlags) config() daemon.Config {
 		MetricsSocket:    f.metricsSocket,
 		MetricsOutputDir: f.metricsOutputDir,
 		PublishInterval:  seconds(f.publishInterval),
-		DrainTimeout:     seconds(f.drainTimeout),
 		HDRSigFigs:       f.hdrSigFigs,
 		HistogramBuckets: f.nBuckets,
 		Tokenizer:        f.tokenizer,
@@ -135,7 +149,13 @@ It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
 			if err != nil {
 				return err
 			}
+			if pi := df.publishInterval; math.IsNaN(pi) || math.IsInf(pi, 0) {
+				return fmt.Errorf("--publish-interval must be a finite number of seconds, got %v", pi)
+			}
 			cfg := df.config()
+			if cfg.DrainTimeout, err = df.drainBudget(cmd); err != nil {
+				return err
+			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBadInvocationsFailWithOneFatalLine: every bad command line exits
@@ -27,8 +29,10 @@ func TestBadInvocationsFailWithOneFatalLine(t *testing.T) {
 		{"no output dir flag", base, "--metrics-output-dir is required"},
 		{"no socket dir", []string{"--socket-name", "ev", "--metrics-socket", "m", "--metrics-output-dir", dir}, "--socket-dir is required"},
 		{"negative workers", append(base, "--metrics-output-dir", dir, "--tokenizer-workers", "-1"), "--tokenizer-workers must be >= 0"},
-		{"zero interval", append(base, "--metrics-output-dir", dir, "--publish-interval", "0"), "--publish-interval must be > 0"},
+		{"negative interval", append(base, "--metrics-output-dir", dir, "--publish-interval", "-0.5"), "--publish-interval must be >= 0"},
+		{"infinite interval", append(base, "--metrics-output-dir", dir, "--publish-interval", "inf"), "--publish-interval must be a finite number"},
 		{"negative drain", append(base, "--metrics-output-dir", dir, "--drain-timeout", "-1"), "--drain-timeout must be >= 0"},
+		{"NaN drain", append(base, "--metrics-output-dir", dir, "--drain-timeout", "nan"), "--drain-timeout must be >= 0"},
 		{"sig figs", append(base, "--metrics-output-dir", dir, "--hdr-sig-figs", "9"), "--hdr-sig-figs"},
 		{"buckets", append(base, "--metrics-output-dir", dir, "--n-histogram-buckets", "0"), "--n-histogram-buckets"},
 		{"unknown flag", append(base, "--metrics-output-dir", dir, "--no-such-flag"), "unknown flag: --no-such-flag"},
@@ -39,7 +43,11 @@ func TestBadInvocationsFailWithOneFatalLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cmd := exec.Command(binPath, c.args...)
+			// A command line that is accepted by mistake would run the
+			// daemon forever: bound it so the test fails, not hangs.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binPath, c.args...)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			err := cmd.Run()
@@ -73,7 +81,7 @@ func TestHelpListsEveryUpstreamFlag(t *testing.T) {
 			t.Errorf("--help lacks %s", f)
 		}
 	}
-	for _, d := range []string{"(default 0.25)", "(default 3)", "(default 30)", "(default 2)"} {
+	for _, d := range []string{"(default 0.25)", "(default 3)", "(default 30)", "(default 4)"} {
 		if !strings.Contains(string(out), d) {
 			t.Errorf("--help lacks default %s", d)
 		}

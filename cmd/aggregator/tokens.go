@@ -169,7 +169,7 @@ func runTokensCount(ctx context.Context, f *tokensCountFlags, files []string, st
 			return fmt.Errorf("input %s is a directory", name)
 		}
 	}
-	dir, err := hfhub.Resolve(ctx, f.tokenizer, hfhub.TokenizerFiles, hfhub.Options{
+	dir, err := hfhub.ResolveTokenizer(ctx, f.tokenizer, hfhub.Options{
 		CacheDir: f.cacheDir, Offline: f.offline, Revision: f.revision, Log: log,
 	})
 	if err != nil {

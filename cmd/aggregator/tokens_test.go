@@ -576,3 +576,16 @@ func TestJSONLText(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensCountTiktokenRepo: `tokens count --tokenizer` takes a
+// repository that ships a tiktoken rank file instead of tokenizer.json
+// through the same resolution and loading: Llama-3 as a rank file counts
+// and encodes like the HF library with Llama-3's tokenizer.json.
+func TestTokensCountTiktokenRepo(t *testing.T) {
+	ids := oracleIDs(t, llama3Dir(t), sampleTexts)
+	env := tokensEnv(t)
+	dir := llama3RankDir(t)
+	if got, want := mustRunTokens(t, env, joinLines(sampleTexts), "--tokenizer", dir), countsOf(ids); got != want {
+		t.Errorf("counts:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -333,9 +333,15 @@ func TestWatchCLI(t *testing.T) {
 // TMPDIR points at a fresh directory where it is the only agg* entry.
 func launchWatched(t *testing.T, during func(sockDir, out string, stop <-chan struct{})) (launchResult, string) {
 	t.Helper()
+	return launchWatchedCase(t, "streaming", during)
+}
+
+// launchWatchedCase is launchWatched on another golden stream.
+func launchWatchedCase(t *testing.T, name string, during func(sockDir, out string, stop <-chan struct{})) (launchResult, string) {
+	t.Helper()
 	base := watchSockDir(t)
 	t.Setenv("TMPDIR", base)
-	c := golden(t, "streaming")
+	c := golden(t, name)
 	return launchEnv(t, filepath.Join(c.dir, "events.jsonl.gz"), nil, func(out string, stop <-chan struct{}) {
 		m, _ := filepath.Glob(filepath.Join(base, "agg*"))
 		if len(m) != 1 {
@@ -343,13 +349,14 @@ func launchWatched(t *testing.T, during func(sockDir, out string, stop <-chan st
 			return
 		}
 		during(m[0], out, stop)
-	}, []string{"--batch", "50", "--pace", "0.05"}, append([]string{"--publish-interval", "0.1"}, c.args...))
+	}, []string{"--batch", strconv.Itoa(max(50, countLines(t, c.events())/70)), "--pace", "0.05"}, append([]string{"--publish-interval", "0.1"}, c.args...))
 }
 
 // watchFinalCompleted is total_samples_completed of the run's final_snapshot.json.
 func watchFinalCompleted(t *testing.T, out string) (*snapshot.Snapshot, int64) {
 	s := watchReadSnap(t, filepath.Join(out, snapshot.FinalFileName))
-	return s, int64(watch.Counter(s, "total_samples_completed"))
+	n, _ := s.CounterValue(snapshot.TotalSamplesCompleted)
+	return s, int64(n)
 }
 
 // watchTmux drives a private tmux server (its own socket and config).
@@ -591,5 +598,52 @@ func TestWatchPlainPiped(t *testing.T) {
 		if !strings.Contains(p.err.String(), "waiting for "+ep) {
 			t.Errorf("watcher %d: stderr lacks the waiting line: %q", i, p.err.String())
 		}
+	}
+}
+
+// TestWatchShowsInterruptedRun: a run the benchmark stopped (its
+// INTERRUPTED marker before ENDED) shows as live while it runs and as
+// interrupted at the end, as the final file says.
+func TestWatchShowsInterruptedRun(t *testing.T) {
+	var p struct {
+		cmd      *exec.Cmd
+		out, err watchBuf
+	}
+	done := make(chan error, 1)
+	_, out := launchWatchedCase(t, "interrupted-marker", func(sock, _ string, _ <-chan struct{}) {
+		p.cmd = exec.Command(binPath, "watch", "--socket-dir", sock, "--metrics-socket", "met", "--interval", "0.2", "--plain")
+		p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.err
+		if err := p.cmd.Start(); err != nil {
+			t.Error(err)
+			return
+		}
+		go func() { done <- p.cmd.Wait() }()
+	})
+	if p.cmd == nil {
+		t.Fatal("watcher not started")
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("watcher: %v; stderr:\n%s", err, p.err.String())
+		}
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		t.Fatal("watcher did not exit after the final snapshot")
+	}
+	if s := watchReadSnap(t, filepath.Join(out, snapshot.FinalFileName)); s.State != snapshot.Interrupted {
+		t.Fatalf("final file state %v, want interrupted", s.State)
+	}
+	var live, interrupted int
+	for _, l := range strings.Split(p.out.String(), "\n") {
+		switch {
+		case strings.HasPrefix(l, "state=live"):
+			live++
+		case strings.HasPrefix(l, "state=interrupted "):
+			interrupted++
+		}
+	}
+	if live == 0 || interrupted != 1 {
+		t.Errorf("%d live and %d interrupted summary lines, want some and one:\n%s", live, interrupted, p.out.String())
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/internal/testhook"
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
@@ -35,8 +36,14 @@ type Config struct {
 	SocketName       string
 	MetricsSocket    string
 	MetricsOutputDir string
-	PublishInterval  time.Duration
-	DrainTimeout     time.Duration // 0 = unlimited
+	// PublishInterval is the live snapshot cadence (--publish-interval);
+	// 0 turns live snapshots off, the final one is still published.
+	PublishInterval time.Duration
+	// DrainTimeout is the end-of-run drain's budget (--drain-timeout, as
+	// upstream #409 reads it): nil = unlimited (the flag omitted), 0 = no
+	// drain at all (every queued item stays pending, no worker starts),
+	// > 0 = the budget.
+	DrainTimeout     *time.Duration
 	HDRSigFigs       int
 	HistogramBuckets int
 	Tokenizer        string
@@ -72,6 +79,12 @@ type Config struct {
 	PrometheusLinger time.Duration
 }
 
+// Defaults of the command line (UPSTREAM.md §1 and §7).
+const (
+	DefaultPublishInterval  = 250 * time.Millisecond
+	DefaultTokenizerWorkers = 4 // upstream #328
+)
+
 // ReadyMarker is touched in MetricsOutputDir once signal handlers are
 // installed.
 const ReadyMarker = ".ready"
@@ -87,10 +100,10 @@ func (c *Config) Validate() error {
 		return errors.New("--metrics-socket is required")
 	case c.MetricsOutputDir == "":
 		return errors.New("--metrics-output-dir is required")
-	case c.PublishInterval <= 0:
-		return fmt.Errorf("--publish-interval must be > 0, got %v", c.PublishInterval.Seconds())
-	case c.DrainTimeout < 0:
-		return fmt.Errorf("--drain-timeout must be >= 0, got %v", c.DrainTimeout.Seconds())
+	case c.PublishInterval < 0:
+		return fmt.Errorf("--publish-interval must be >= 0 (0 turns live snapshots off), got %v", c.PublishInterval.Seconds())
+	case c.DrainTimeout != nil && *c.DrainTimeout < 0:
+		return fmt.Errorf("--drain-timeout must be >= 0 (0 = no drain; omit the flag for no limit), got %v", c.DrainTimeout.Seconds())
 	case c.HDRSigFigs < 1 || c.HDRSigFigs > 5:
 		return fmt.Errorf("--hdr-sig-figs must be between 1 and 5, got %d", c.HDRSigFigs)
 	case c.HistogramBuckets < 1:
@@ -153,9 +166,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if exp, err = promexport.Start(cfg.PrometheusAddr, log); err != nil {
 			return fmt.Errorf("--prometheus-addr %s: %w", cfg.PrometheusAddr, err)
 		}
-		defer exp.Close(cfg.PrometheusLinger)
 		log.Info("prometheus endpoint", "addr", exp.Addr(), "path", promexport.Path)
 	}
+	started := false // past start-up: the shutdown below closes exp
+	defer func() {
+		if !started {
+			exp.Close(0)
+		}
+	}()
 	var es *metrics.EarlyStoppingSpec
 	if cfg.EarlyStopping {
 		es = metrics.DefaultEarlyStoppingSpec()
@@ -188,10 +206,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	// Signal handlers first: SIGINT is ignored (the parent drives shutdown
-	// through ENDED), SIGTERM writes an INTERRUPTED final snapshot.
+	// through ENDED), SIGTERM writes an INTERRUPTED final snapshot. They
+	// stay installed until the process exits (no signal.Stop): a SIGTERM
+	// after the final snapshot must end the process with status 0, never
+	// kill it with the default action.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 
 	pub, err := transport.NewPublisher(transport.IPCEndpoint(cfg.SocketDir, cfg.MetricsSocket), log)
 	if err != nil {
@@ -236,14 +256,42 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release, tokens: tokens, queue: queue,
 		results: make(chan tokqueue.Outcome, 64), exp: exp, sub: sub}
+	started = true
 	o.loop(ctx, frames, sigs)
-
-	cancelSub()
-	sub.Close()
-	if err := pub.Close(cfg.PublisherLinger); err != nil {
-		log.Warn("closing metrics publisher", "err", err)
-	}
+	shutdown(sigs, log, func() {
+		cancelSub()
+		sub.Close()
+		if err := pub.Close(cfg.PublisherLinger); err != nil {
+			log.Warn("closing metrics publisher", "err", err)
+		}
+		exp.Close(cfg.PrometheusLinger)
+	})
 	return nil
+}
+
+// shutdown runs closeAll, which lingers (bounded) so readers get the
+// terminal frame and a last scrape. The final snapshot is already on
+// disk, so a SIGTERM meanwhile ends the wait at once: Run returns and
+// the process exits 0 without waiting out the linger (the listening
+// socket files are unlinked first thing by closeAll).
+func shutdown(sigs <-chan os.Signal, log *slog.Logger, closeAll func()) {
+	closed := make(chan struct{})
+	go func() {
+		testhook.Pause("shutdown")
+		closeAll()
+		close(closed)
+	}()
+	for {
+		select {
+		case <-closed:
+			return
+		case s := <-sigs:
+			if s == syscall.SIGTERM {
+				log.Info("SIGTERM after the final snapshot; exiting without waiting for readers")
+				return
+			}
+		}
+	}
 }
 
 // receive moves frames from the SUB socket to the owner until the socket

@@ -18,6 +18,7 @@ const drainReapWait = 500 * time.Millisecond
 // drainRun is a drain in progress (owner-only, except the channels).
 type drainRun struct {
 	start   time.Time
+	budget  time.Duration // 0 = unlimited
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when every drain worker has exited
 	expired chan struct{} // closed when --drain-timeout expires
@@ -56,21 +57,30 @@ func (o *owner) handle(out tokqueue.Outcome) {
 }
 
 // beginDrain starts the end-of-run drain; false when there is nothing to
-// drain (no tokenizer, or every job already recorded).
+// drain (no tokenizer, every job already recorded, or a zero
+// --drain-timeout: then every queued job stays pending, as upstream's
+// wait_for(drain, 0) leaves it, and no drain worker is started).
 func (o *owner) beginDrain() bool {
 	if o.queue == nil {
 		return false
 	}
 	t0 := time.Now()
 	o.stopLive()
+	if o.cfg.DrainTimeout != nil && *o.cfg.DrainTimeout == 0 {
+		if n := o.queue.Pending(); n > 0 {
+			o.log.Warn("--drain-timeout 0: no drain; queued items stay pending", "n_pending_tasks", n)
+		}
+		return false
+	}
 	b := o.queue.TakeAll()
 	if b == nil {
 		return false
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &drainRun{start: t0, cancel: cancel, done: make(chan struct{}), expired: make(chan struct{})}
-	if o.cfg.DrainTimeout > 0 {
-		d.timer = time.AfterFunc(o.cfg.DrainTimeout-time.Since(t0), func() { close(d.expired) })
+	if o.cfg.DrainTimeout != nil {
+		d.budget = *o.cfg.DrainTimeout
+		d.timer = time.AfterFunc(d.budget-time.Since(t0), func() { close(d.expired) })
 	}
 	o.drain = d
 	dcfg := o.tokens.drainConfig(&o.cfg, o.log)

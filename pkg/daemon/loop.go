@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/internal/testhook"
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/promexport"
@@ -56,9 +57,15 @@ type owner struct {
 
 // loop folds frames until ENDED, SIGTERM or ctx cancellation, then writes
 // the final snapshot. With a tokenizer, ENDED moves to DRAINING: the
-// select keeps serving ticks, outcomes and signals until the drain ends
-// (complete), its budget expires (complete, items left pending) or SIGTERM
-// arrives (interrupted).
+// select keeps serving ticks, outcomes and signals until the drain ends,
+// its budget expires (items left pending) or SIGTERM arrives
+// (interrupted). An ENDED-driven final is complete, or interrupted when
+// the session's INTERRUPTED marker came first.
+//
+// Every path to the final snapshot runs here, on the owner, once: a
+// SIGTERM that arrives while an ENDED-driven finalization is writing (or
+// an ENDED while a SIGTERM-driven one is) waits in its channel and is
+// never served, so exactly one final_snapshot.json is written.
 func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.Signal) {
 	var tick <-chan time.Time
 	var ticker *time.Ticker
@@ -84,33 +91,37 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 			res := o.fold(frame)
 			o.release(frame)
 			if res.Started {
-				if ticker == nil {
-					ticker = time.NewTicker(o.cfg.PublishInterval)
+				o.startLive()
+				if every := o.tickEvery(); ticker == nil && every > 0 {
+					ticker = time.NewTicker(every)
 					tick = ticker.C
 				}
-				o.startLive()
 			}
 			if res.Ended {
-				o.log.Info("ENDED received", "records", o.agg.Processed(), "n_pending_tasks", o.agg.Pending())
+				o.log.Info("ENDED received", "records", o.agg.Processed(), "n_pending_tasks", o.agg.Pending(),
+					"interrupted", o.agg.Interrupted())
+				testhook.Pause("ended")
 				if o.beginDrain() {
 					continue
 				}
-				o.finish(snapshot.Complete)
+				o.finish(o.agg.FinalState())
 				return
 			}
 		case <-tick:
 			o.flushLive()
-			o.publishLive()
+			if o.cfg.PublishInterval > 0 {
+				o.publishLive()
+			}
 		case out := <-o.results:
 			o.handle(out)
 		case <-drainDone:
 			o.log.Info("drain finished", "elapsed_ms", time.Since(o.drain.start).Milliseconds())
-			o.finish(snapshot.Complete)
+			o.finish(o.agg.FinalState())
 			return
 		case <-drainDeadline:
 			o.log.Warn("tokenizer drain timed out; unrecorded items stay pending",
-				"drain_timeout_s", o.cfg.DrainTimeout.Seconds(), "n_pending_tasks", o.agg.Pending())
-			o.finish(snapshot.Complete)
+				"drain_timeout_s", o.drain.budget.Seconds(), "n_pending_tasks", o.agg.Pending())
+			o.finish(o.agg.FinalState())
 			return
 		case s := <-sigs:
 			if s == syscall.SIGINT {
@@ -126,6 +137,19 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 			return
 		}
 	}
+}
+
+// tickEvery is the owner's tick: the live snapshot cadence, or, with
+// live snapshots off, the live token lane's own cadence (the default
+// publish interval) when that lane runs; 0 = no tick at all.
+func (o *owner) tickEvery() time.Duration {
+	switch {
+	case o.cfg.PublishInterval > 0:
+		return o.cfg.PublishInterval
+	case o.live != nil:
+		return DefaultPublishInterval
+	}
+	return 0
 }
 
 // fold decodes one frame and folds its records.
@@ -185,6 +209,7 @@ func (o *owner) finish(state snapshot.State) {
 func (o *owner) finalize(state snapshot.State) {
 	o.logDecodeErrors(true)
 	Finalize(o.agg, &o.snap, o.cfg.MetricsOutputDir, state, o.log)
+	testhook.Pause("finalize.publish")
 	// The publisher owns the frame it is handed (it may queue it), so
 	// each snapshot gets its own buffer; at 4 Hz this is noise.
 	o.pub.Publish(snapshot.AppendFrame(nil, &o.snap))
@@ -197,6 +222,7 @@ func (o *owner) finalize(state snapshot.State) {
 // failure is logged and returned; snap is filled either way so the caller
 // can still publish it. The daemon, replay and demo all finish through it.
 func Finalize(agg *aggregator.Aggregator, snap *snapshot.Snapshot, dir string, state snapshot.State, log *slog.Logger) error {
+	testhook.Pause("finalize.build")
 	agg.RefreshDurations()
 	pending := agg.Pending()
 	if state == snapshot.Complete && pending > 0 {
@@ -204,6 +230,7 @@ func Finalize(agg *aggregator.Aggregator, snap *snapshot.Snapshot, dir string, s
 	}
 	agg.Build(snap, state, pending, events.MonotonicNs())
 	path := filepath.Join(dir, snapshot.FinalFileName)
+	testhook.Pause("finalize.write")
 	if err := snapshot.WriteFinal(dir, snap); err != nil {
 		log.Error("writing final snapshot failed", "path", path, "err", err)
 		return fmt.Errorf("write final snapshot %s: %w", path, err)

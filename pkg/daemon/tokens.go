@@ -32,7 +32,7 @@ type tokenSetup struct {
 // once to validate it (a refused component fails start-up, naming it),
 // and locates the shardworker binary. Every error is a start-up failure.
 func setupTokenizer(ctx context.Context, cfg *Config, log *slog.Logger) (*tokenSetup, error) {
-	dir, err := hfhub.Resolve(ctx, cfg.Tokenizer, hfhub.TokenizerFiles, hfhub.Options{Log: log})
+	dir, err := hfhub.ResolveTokenizer(ctx, cfg.Tokenizer, hfhub.Options{Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer: %w", err)
 	}

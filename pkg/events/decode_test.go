@@ -338,3 +338,29 @@ func TestDecodeFrameZeroAlloc(t *testing.T) {
 		t.Fatalf("DecodeFrame allocates %.1f times per 2000 records", allocs)
 	}
 }
+
+// TestEveryEventTypeDecodes: each of upstream's event type strings
+// (core/record.py, including #409's session.interrupted) decodes to its
+// Type, and Type.String gives the string back.
+func TestEveryEventTypeDecodes(t *testing.T) {
+	d := testDecoder()
+	names := []string{
+		"session.started", "session.ended", "session.interrupted", "session.stop_loadgen",
+		"session.start_performance_tracking", "session.stop_performance_tracking",
+		"error.generic", "error.loadgen", "error.session", "error.client",
+		"sample.issued", "sample.complete", "sample.recv_first", "sample.recv_non_first",
+	}
+	if len(names) != int(numTypes)-1 {
+		t.Fatalf("%d names listed, the package has %d types", len(names), numTypes-1)
+	}
+	for _, name := range names {
+		var r Record
+		d.DecodePayload(payload("event_type", name, "timestamp_ns", 7), &r)
+		if r.Err != nil || r.Type.String() != name {
+			t.Errorf("%s: decoded as %v (err %v)", name, r.Type, r.Err)
+		}
+	}
+	if typ, _ := ParseType([]byte("session.interrupted")); !typ.IsSession() {
+		t.Error("session.interrupted is not a session event")
+	}
+}

@@ -21,6 +21,11 @@ const (
 	TypeUnknown Type = iota
 	SessionStarted
 	SessionEnded
+	// SessionInterrupted is the abort marker the benchmark publishes
+	// right before ENDED when the run was stopped early (^C, transport
+	// closure, its run watchdog): not terminal, it only tags the final
+	// snapshot state=interrupted (upstream #409).
+	SessionInterrupted
 	SessionStopLoadgen
 	SessionStartPerformanceTracking
 	SessionStopPerformanceTracking
@@ -39,6 +44,7 @@ var typeNames = [numTypes]string{
 	TypeUnknown:                     "unknown",
 	SessionStarted:                  "session.started",
 	SessionEnded:                    "session.ended",
+	SessionInterrupted:              "session.interrupted",
 	SessionStopLoadgen:              "session.stop_loadgen",
 	SessionStartPerformanceTracking: "session.start_performance_tracking",
 	SessionStopPerformanceTracking:  "session.stop_performance_tracking",
@@ -78,6 +84,8 @@ func ParseType(b []byte) (Type, bool) {
 		return SessionStarted, true
 	case "session.ended":
 		return SessionEnded, true
+	case "session.interrupted":
+		return SessionInterrupted, true
 	case "session.stop_loadgen":
 		return SessionStopLoadgen, true
 	case "session.start_performance_tracking":

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
 // Early stopping: a port of MLPerf LoadGen's early-stopping binomial test
@@ -38,7 +40,7 @@ type EarlyStoppingSpec struct {
 	Percentiles []float64
 	// PercentileKeys optionally spells the keys of Percentiles (Python's
 	// str() of each entry, e.g. "99" for an int); nil formats each value
-	// with FormatPercentile. When set it must match Percentiles in length.
+	// with snapshot.FormatPyFloat. When set it must match Percentiles in length.
 	PercentileKeys []string
 	// Confidence is the confidence level c in (0, 1); 0 means the default
 	// Confidence (0.99), upstream's dataclass default.
@@ -68,7 +70,7 @@ type ESTarget struct {
 
 // ESTargetsFromGrid is upstream's es_targets_from_grid: every grid entry in
 // [ESMinPercentile, 100), in grid order, keyed by the grid's own key. keys
-// may be nil (keys are then FormatPercentile of each value).
+// may be nil (keys are then snapshot.FormatPyFloat of each value).
 func ESTargetsFromGrid(grid []float64, keys []string) []ESTarget {
 	var out []ESTarget
 	for i, p := range grid {
@@ -126,7 +128,7 @@ func keyAt(keys []string, i int, p float64) string {
 	if keys != nil {
 		return keys[i]
 	}
-	return FormatPercentile(p)
+	return snapshot.FormatPyFloat(p)
 }
 
 // betacf is the continued-fraction kernel of the regularized incomplete beta

@@ -25,7 +25,7 @@ type SeriesOpts struct {
 	Percentiles []float64
 	// PercentileKeys optionally spells the grid keys (Python's str() of each
 	// entry, e.g. "99" for an int entry); nil formats each value with
-	// FormatPercentile ("99.0"). Must match Percentiles in length.
+	// snapshot.FormatPyFloat ("99.0"). Must match Percentiles in length.
 	PercentileKeys []string
 	// Float selects a float series (upstream dtype=float, used by tpot_ns):
 	// float total/sum_sq/min/max, recorded with RecordFloat.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/mlperf-tools/aggregator/internal/testhook"
 )
 
 // FinalFileName is the name of the final snapshot file in the output
@@ -56,10 +58,12 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("atomic write %s: close temp file: %w", path, err)
 	}
+	testhook.Pause("snapshot.tmp")
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("atomic write %s: rename temp file: %w", path, err)
 	}
 	renamed = true
+	testhook.Pause("snapshot.renamed")
 	// The rename consumed tmp, so there is nothing left to clean up; a
 	// failed directory fsync still means the rename may not be durable.
 	if err := syncDir(filepath.Dir(path)); err != nil {

@@ -67,6 +67,58 @@ type bpeScratch struct {
 	heap       []mergeItem
 }
 
+func (m *bpeModel) size() int { return m.vocabSize }
+
+func (m *bpeModel) tokenID(s string) (uint32, bool) {
+	id, ok := m.vocab[s]
+	return id, ok
+}
+
+// tokenize is HF's BPE::tokenize (with its word cache).
+func (m *bpeModel) tokenize(c *Counter, w string) error {
+	if m.ignoreMerges {
+		if id, ok := m.lookupWord(w, &c.bpe); ok {
+			c.one[0] = id
+			c.emitCached(w, c.one[:])
+			return nil
+		}
+	}
+	if m.junctions != nil && len(w) >= maxCacheKey {
+		// Long word (e.g. a whole SentencePiece-style segment): cut where
+		// no merge can cross and merge the chunks independently.
+		c.cuts = m.cutPoints(c.cuts[:0], w)
+		prev := 0
+		for k := 0; k <= len(c.cuts); k++ {
+			end := len(w)
+			if k < len(c.cuts) {
+				end = c.cuts[k]
+			}
+			m.chunk(c, w[prev:end])
+			prev = end
+		}
+		return nil
+	}
+	c.emitCached(w, m.mergeWord(w, &c.bpe))
+	return nil
+}
+
+// chunk merges one piece of a cut long word. Chunks share the word cache
+// unless ignore_merges is on (a cached word would have had the whole-word
+// vocab check that a chunk must not get).
+func (m *bpeModel) chunk(c *Counter, w string) {
+	if m.ignoreMerges {
+		c.emitAll(m.mergeWord(w, &c.bpe))
+		return
+	}
+	if c.cache != nil && len(w) < maxCacheKey {
+		if ids, ok := c.cache.get(w); ok {
+			c.emitAll(ids)
+			return
+		}
+	}
+	c.emitCached(w, m.mergeWord(w, &c.bpe))
+}
+
 func (m *bpeModel) lookup(s []byte) (uint32, bool) {
 	id, ok := m.vocab[string(s)]
 	return id, ok
@@ -88,7 +140,7 @@ func (m *bpeModel) lookupWord(w string, sc *bpeScratch) (uint32, bool) {
 
 // initSymbols appends the initial symbols of word w (HF merge_word before
 // merging) to sc.syms.
-func (m *bpeModel) initSymbols(w string, sc *bpeScratch) error {
+func (m *bpeModel) initSymbols(w string, sc *bpeScratch) {
 	syms := sc.syms[:0]
 	if m.byteLevel && m.prefix == "" && m.suffix == "" {
 		fast := true
@@ -102,7 +154,7 @@ func (m *bpeModel) initSymbols(w string, sc *bpeScratch) error {
 		}
 		if fast {
 			sc.syms = syms
-			return nil
+			return
 		}
 		syms = syms[:0]
 	}
@@ -184,7 +236,6 @@ func (m *bpeModel) initSymbols(w string, sc *bpeScratch) error {
 		syms = append(syms, uint32(unk))
 	}
 	sc.syms = syms
-	return nil
 }
 
 // isFirstUnit reports whether the unit ending at byte i of w is the first.
@@ -196,19 +247,17 @@ func isFirstUnit(m *bpeModel, w string, i int, unit string) bool {
 }
 
 // mergeWord returns the token ids of word w (HF merge_word), in sc.syms.
-func (m *bpeModel) mergeWord(w string, sc *bpeScratch) ([]uint32, error) {
-	if err := m.initSymbols(w, sc); err != nil {
-		return nil, err
-	}
+func (m *bpeModel) mergeWord(w string, sc *bpeScratch) []uint32 {
+	m.initSymbols(w, sc)
 	if len(sc.syms) < 2 {
-		return sc.syms, nil
+		return sc.syms
 	}
 	if len(sc.syms) <= shortWord {
 		m.mergeShort(sc)
 	} else {
 		m.mergeHeap(sc)
 	}
-	return sc.syms, nil
+	return sc.syms
 }
 
 // shortWord is the longest word merged by the quadratic scan; longer words

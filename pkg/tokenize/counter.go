@@ -16,7 +16,9 @@ type Counter struct {
 	stages  []stageScratch
 	bpe     bpeScratch
 	cuts    []int
-	cache   *wordCache // nil: no word cache
+	wp      []byte         // WordPiece: prefix + candidate subword
+	uni     unigramScratch // Unigram lattice
+	cache   *wordCache     // nil: no word cache
 	wantIDs bool
 	ids     []uint32
 	n       int
@@ -114,6 +116,20 @@ func (c *Counter) run(text string) error {
 			return err
 		}
 	}
+	if t.limits != nil {
+		var ids []uint32
+		if c.wantIDs {
+			ids = c.ids
+		}
+		n, ids, err := t.limits.apply(c.n, ids)
+		if err != nil {
+			return err
+		}
+		c.n = n
+		if c.wantIDs {
+			c.ids = ids
+		}
+	}
 	return nil
 }
 
@@ -165,6 +181,10 @@ func (c *Counter) pre(i int, s string, origin bool) error {
 	switch st.kind {
 	case stageWhitespace:
 		whitespacePieces(s, sc)
+	case stageScripts:
+		scriptPieces(s, sc)
+	case stageFixedLength:
+		fixedLengthPieces(s, st.length, sc)
 	case stageMetaspace:
 		s = st.metaspaceRewrite(s, origin, sc)
 		if !st.split {
@@ -203,76 +223,17 @@ func (c *Counter) pre(i int, s string, origin bool) error {
 	return nil
 }
 
-// word runs the model on one pre-token (HF BPE::tokenize).
+// word runs the model on one pre-token. A word the cache holds never
+// reaches the model (the hit path is the hot one).
 func (c *Counter) word(w string) error {
 	if w == "" {
 		return nil
 	}
-	m := c.t.model
-	cacheable := c.cache != nil && len(w) < maxCacheKey
-	if cacheable {
+	if c.cache != nil && !c.t.noWordCache && len(w) < maxCacheKey {
 		if ids, ok := c.cache.get(w); ok {
 			c.emitAll(ids)
 			return nil
 		}
 	}
-	if m.ignoreMerges {
-		if id, ok := m.lookupWord(w, &c.bpe); ok {
-			c.emit(id)
-			if cacheable {
-				c.one[0] = id
-				c.cache.put(w, c.one[:])
-			}
-			return nil
-		}
-	}
-	if m.junctions != nil && len(w) >= maxCacheKey {
-		// Long word (e.g. a whole SentencePiece-style segment): cut where
-		// no merge can cross and merge the chunks independently.
-		c.cuts = m.cutPoints(c.cuts[:0], w)
-		prev := 0
-		for k := 0; k <= len(c.cuts); k++ {
-			end := len(w)
-			if k < len(c.cuts) {
-				end = c.cuts[k]
-			}
-			if err := c.chunk(w[prev:end]); err != nil {
-				return err
-			}
-			prev = end
-		}
-		return nil
-	}
-	ids, err := m.mergeWord(w, &c.bpe)
-	if err != nil {
-		return err
-	}
-	c.emitAll(ids)
-	if cacheable {
-		c.cache.put(w, ids)
-	}
-	return nil
-}
-
-// chunk merges one piece of a cut long word. Chunks share the word cache
-// unless ignore_merges is on (a cached word would have had the whole-word
-// vocab check that a chunk must not get).
-func (c *Counter) chunk(w string) error {
-	m := c.t.model
-	cacheable := c.cache != nil && len(w) < maxCacheKey && !m.ignoreMerges
-	if cacheable {
-		if ids, ok := c.cache.get(w); ok {
-			c.emitAll(ids)
-			return nil
-		}
-	}
-	ids, err := m.mergeWord(w, &c.bpe)
-	if err != nil {
-		return err
-	}
-	c.emitAll(ids)
-	if cacheable {
-		c.cache.put(w, ids)
-	}
-	return nil
+	return c.t.model.tokenize(c, w)
 }

@@ -20,27 +20,38 @@ import (
 // LoadDir loads dir/tokenizer.json and, when present,
 // dir/tokenizer_config.json and the chat-template files
 // (chat_template.jinja, additional_chat_templates/*.jinja), which replace
-// the config's chat templates as in transformers (chattemplates.go).
+// the config's chat templates as in transformers (chattemplates.go). A
+// directory without tokenizer.json is loaded from its tiktoken rank file
+// (see TiktokenFiles), with the split pattern and special tokens its
+// tokenizer_config.json or file name gives.
 func LoadDir(dir string) (*Tokenizer, error) {
-	t, err := LoadFile(filepath.Join(dir, "tokenizer.json"))
-	if err != nil {
-		return nil, err
-	}
+	cfg := &Config{}
 	cfgPath := filepath.Join(dir, "tokenizer_config.json")
 	data, err := os.ReadFile(cfgPath)
 	switch {
 	case err == nil:
-		cfg, err := ParseConfig(data)
-		if err != nil {
+		if cfg, err = ParseConfig(data); err != nil {
 			return nil, fmt.Errorf("%s: %w", cfgPath, err)
 		}
-		t.config = cfg
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("read tokenizer config: %w", err)
 	}
-	if err := t.config.applyChatTemplateFiles(dir); err != nil {
+	if err := cfg.applyChatTemplateFiles(dir); err != nil {
 		return nil, err
 	}
+	jsonPath := filepath.Join(dir, "tokenizer.json")
+	if _, err := os.Stat(jsonPath); errors.Is(err, os.ErrNotExist) {
+		rankFile, err := findTiktoken(dir)
+		if err != nil {
+			return nil, err
+		}
+		return loadTiktoken(rankFile, cfg)
+	}
+	t, err := LoadFile(jsonPath)
+	if err != nil {
+		return nil, err
+	}
+	t.config = cfg
 	return t, nil
 }
 
@@ -82,10 +93,19 @@ func Parse(data []byte) (*Tokenizer, error) {
 			return nil, fmt.Errorf("unknown tokenizer version %s", v)
 		}
 	}
-	for _, k := range []string{"truncation", "padding"} {
-		if v, ok := spans[k]; ok && !isNull(v) {
-			return nil, fmt.Errorf("unsupported %s %s: HF would apply it to encode and change the count; refusing", k, clip(v))
+	var lim limits
+	if v, ok := spans["truncation"]; ok && !isNull(v) {
+		if err := lim.parseTruncation(v); err != nil {
+			return nil, err
 		}
+	}
+	if v, ok := spans["padding"]; ok && !isNull(v) {
+		if err := lim.parsePadding(v); err != nil {
+			return nil, err
+		}
+	}
+	if lim.truncate || lim.pad {
+		t.limits = &lim
 	}
 	b := &builder{t: t}
 	if v, ok := spans["normalizer"]; ok && !isNull(v) {
@@ -115,11 +135,12 @@ func Parse(data []byte) (*Tokenizer, error) {
 		return nil, errors.New("tokenizer.json has no model")
 	}
 	byteLevel := len(t.pre) > 0 && t.pre[len(t.pre)-1].kind == stageByteLevel
-	m, err := parseBPE(mv, byteLevel)
+	m, err := parseModel(mv, byteLevel)
 	if err != nil {
 		return nil, err
 	}
 	t.model = m
+	_, t.noWordCache = m.(*wordLevelModel)
 	var added []rawAddedToken
 	if v, ok := spans["added_tokens"]; ok && !isNull(v) {
 		if err := json.Unmarshal(v, &added); err != nil {
@@ -147,6 +168,7 @@ func clip(v []byte) string {
 type builder struct {
 	t            *Tokenizer
 	nbufs, nints int
+	fileIDs      bool // added tokens keep the ids given (tiktoken specials)
 }
 
 type component map[string]json.RawMessage
@@ -265,6 +287,36 @@ func (b *builder) normalizer(v []byte) (normalizer, error) {
 		n := replaceNorm{literal: lit, re: re, content: content, slot: b.nints}
 		b.nints++
 		return n, nil
+	case "BertNormalizer", "Bert": // the library writes BertNormalizer and reads both
+		var f [3]bool
+		for i, k := range []string{"clean_text", "handle_chinese_chars", "lowercase"} {
+			v, err := c.requiredBool("Bert normalizer", k)
+			if err != nil {
+				return nil, err
+			}
+			f[i] = v
+		}
+		strip, err := c.boolean("strip_accents", f[2]) // null: follows lowercase
+		if err != nil {
+			return nil, fmt.Errorf("Bert normalizer: %w", err)
+		}
+		n := bertNorm{clean: f[0], chinese: f[1], strip: strip, lower: f[2], slot: b.nbufs}
+		b.nbufs += 2
+		return n, nil
+	case "Nmt":
+		return nmtNorm{}, nil
+	case "ByteLevel":
+		return byteLevelNorm{}, nil
+	case "Precompiled":
+		m, ok, err := c.str("precompiled_charsmap")
+		if err != nil || !ok {
+			return nil, fmt.Errorf("Precompiled normalizer: missing precompiled_charsmap (%v)", err)
+		}
+		p, err := parsePrecompiled(m)
+		if err != nil {
+			return nil, fmt.Errorf("Precompiled normalizer: %w", err)
+		}
+		return p, nil
 	case "Sequence":
 		var list []json.RawMessage
 		if err := json.Unmarshal(c["normalizers"], &list); err != nil {
@@ -391,6 +443,33 @@ func (b *builder) preTokenizer(v []byte) error {
 			beh = behaviorIsolated
 		}
 		t.pre = append(t.pre, preStage{kind: stageSplit, pred: isNumeric, behavior: beh})
+	case "BertPreTokenizer":
+		t.pre = append(t.pre,
+			preStage{kind: stageSplit, pred: isWhiteSpace, behavior: behaviorRemoved},
+			preStage{kind: stageSplit, pred: isPunctuation, behavior: behaviorIsolated})
+	case "Punctuation":
+		beh := behaviorIsolated
+		if bs, ok, err := c.str("behavior"); err != nil {
+			return err
+		} else if ok {
+			if beh, ok = behaviorNames[bs]; !ok {
+				return fmt.Errorf("pre_tokenizer Punctuation: unknown behavior %q", bs)
+			}
+		}
+		t.pre = append(t.pre, preStage{kind: stageSplit, pred: isPunctuation, behavior: beh})
+	case "UnicodeScripts":
+		t.pre = append(t.pre, preStage{kind: stageScripts})
+	case "FixedLength":
+		n := 5
+		if v, ok := c["length"]; ok && !isNull(v) {
+			if err := json.Unmarshal(v, &n); err != nil || n < 0 {
+				return fmt.Errorf("pre_tokenizer FixedLength: bad length %s", clip(v))
+			}
+		}
+		if n == 0 {
+			return errors.New("unsupported pre_tokenizer FixedLength with length 0: the library panics on any non-empty text")
+		}
+		t.pre = append(t.pre, preStage{kind: stageFixedLength, length: n})
 	case "WhitespaceSplit":
 		t.pre = append(t.pre, preStage{kind: stageSplit, pred: isWhiteSpace, behavior: behaviorRemoved})
 	case "Whitespace":
@@ -452,7 +531,7 @@ func (b *builder) addedTokens(list []rawAddedToken) error {
 	t := b.t
 	byContent := map[string]uint32{}
 	a := &addedVocab{byID: map[uint32]*addedToken{}}
-	next := uint32(t.model.vocabSize)
+	next := uint32(t.model.size())
 	for i, r := range list {
 		if r.Content == nil || r.SingleWord == nil || r.Lstrip == nil || r.Rstrip == nil || r.Normalized == nil || r.Special == nil {
 			return fmt.Errorf("added_tokens[%d]: missing field", i)
@@ -472,7 +551,16 @@ func (b *builder) addedTokens(list []rawAddedToken) error {
 		}
 		id, ok := byContent[tok.content]
 		if !ok {
-			id, ok = t.model.vocab[tok.content]
+			id, ok = t.model.tokenID(tok.content)
+		}
+		if b.fileIDs {
+			if ok && id != *r.ID {
+				return fmt.Errorf("special token %q: id %d, but it is token %d already", tok.content, *r.ID, id)
+			}
+			id, ok = *r.ID, true
+			if _, taken := a.byID[id]; taken {
+				return fmt.Errorf("special token %q: id %d is taken by %q", tok.content, id, a.byID[id].content)
+			}
 		}
 		if !ok {
 			id = next

@@ -68,6 +68,7 @@ func appendKnown(dst []byte, s string, f norm.Form, tmp *[]byte) []byte {
 	if s == "" {
 		return dst
 	}
+	composes := f == norm.NFC || f == norm.NFKC
 	segStart := 0
 	for i := 0; i < len(s); {
 		p := f.PropertiesString(s[i:])
@@ -75,13 +76,25 @@ func appendKnown(dst []byte, s string, f norm.Form, tmp *[]byte) []byte {
 		if size == 0 {
 			size = 1
 		}
-		if i > segStart && p.BoundaryBefore() {
+		if i > segStart && p.BoundaryBefore() && (!composes || leadsWithStarter(p)) {
 			dst = appendSegment(dst, s[segStart:i], f, tmp)
 			segStart = i
 		}
 		i += size
 	}
 	return appendSegment(dst, s[segStart:], f, tmp)
+}
+
+// leadsWithStarter reports that the decomposition of the rune of p (if it
+// has one) begins with a rune that composes with nothing before it.
+// x/text's BoundaryBefore looks at the rune itself only: a Hangul
+// compatibility jamo (U+314F ㅏ, NFKC → U+1161, a vowel jamo that composes
+// with a preceding leading jamo) or its halfwidth form reports a boundary
+// before it, and cutting there would leave ㄱㅏ as U+1100 U+1161 instead of
+// 가.
+func leadsWithStarter(p norm.Properties) bool {
+	d := p.Decomposition()
+	return d == nil || norm.NFC.Properties(d).BoundaryBefore()
 }
 
 func decompForm(f norm.Form) norm.Form {

@@ -122,12 +122,13 @@ func (n stripNorm) apply(dst []byte, s string, _ *scratch) ([]byte, error) {
 }
 func (n stripNorm) keepsStart() bool { return !n.left }
 
-// stripAccentsNorm removes combining marks (general category M).
+// stripAccentsNorm removes combining marks (general category M, as the
+// library's tables have it: isCombiningMark).
 type stripAccentsNorm struct{}
 
 func (stripAccentsNorm) apply(dst []byte, s string, _ *scratch) ([]byte, error) {
 	for _, r := range s {
-		if !unicode.IsMark(r) {
+		if !isCombiningMark(r) {
 			dst = utf8.AppendRune(dst, r)
 		}
 	}

@@ -19,41 +19,6 @@ import (
 //
 //	TOKENIZE_GEN_NORM=1 go test -run GenerateNormOverrides ./pkg/tokenize/
 
-// normCandidates are the runes with any normalization behaviour in x/text:
-// a non-zero combining class, a decomposition, or a part of one.
-func normCandidates() []rune {
-	set := map[rune]bool{}
-	for r := rune(0x80); r <= unicode.MaxRune; r++ {
-		if r >= 0xD800 && r <= 0xDFFF {
-			continue
-		}
-		s := string(r)
-		p := norm.NFKD.PropertiesString(s)
-		if p.CCC() != 0 || len(p.Decomposition()) > 0 {
-			set[r] = true
-			for _, d := range norm.NFKD.String(s) {
-				if d >= 0x80 {
-					set[d] = true
-				}
-			}
-		}
-	}
-	out := make([]rune, 0, len(set))
-	for r := range set {
-		out = append(out, r)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// normProbe is the probe text of rune c: alone, before a class-1 mark,
-// after a class-230 mark, between letters, and its canonical
-// decomposition (to catch compositions).
-func normProbe(c rune) string {
-	s := string(c)
-	return strings.Join([]string{s, s + "\u0334", "\u0301" + s, "a" + s + "b", norm.NFD.String(s), norm.NFKD.String(s) + "\u0301"}, "|")
-}
-
 var normForms = []string{"NFC", "NFKC", "NFD", "NFKD"}
 
 func TestGenerateNormOverrides(t *testing.T) {
@@ -63,10 +28,10 @@ func TestGenerateNormOverrides(t *testing.T) {
 	saved := normOverrides
 	normOverrides = nil
 	defer func() { normOverrides = saved }()
-	cands := normCandidates()
+	cands := sweepCandidates()
 	probes := make([]string, len(cands))
 	for i, c := range cands {
-		probes[i] = normProbe(c)
+		probes[i] = strings.Join(sweepContexts(c), "|")
 	}
 	bad := map[rune]bool{}
 	for _, form := range normForms {
@@ -119,37 +84,4 @@ func TestGenerateNormOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d candidate runes, %d overrides", len(cands), len(rs))
-}
-
-// TestNormOverridesOracle: with the overrides, every probe normalizes as
-// in the HF library, for all four forms.
-func TestNormOverridesOracle(t *testing.T) {
-	oracleModules(t)
-	if testing.Short() {
-		t.Skip("short")
-	}
-	cands := normCandidates()
-	probes := make([]string, len(cands))
-	for i, c := range cands {
-		probes[i] = normProbe(c)
-	}
-	for _, form := range normForms {
-		path := writeTokenizerJSON(t, synthJSON(synthOpts{byteFallback: true, normalizer: map[string]any{"type": form}}))
-		tok, err := LoadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := oracleEncode(t, path, probes)
-		bad := 0
-		for i, s := range probes {
-			if !slices.Equal(tok.Encode(s), want[i]) {
-				if bad++; bad <= 5 {
-					t.Errorf("%s U+%04X %+q differs", form, cands[i], s)
-				}
-			}
-		}
-		if bad > 0 {
-			t.Errorf("%s: %d of %d probes differ", form, bad, len(probes))
-		}
-	}
 }

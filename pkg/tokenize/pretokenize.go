@@ -33,7 +33,9 @@ const (
 	stageSplit      stageKind = iota // regex, literal or char-predicate pattern + behavior
 	stageWhitespace                  // HF Whitespace: keep \w+ and [^\w\s]+ runs
 	stageMetaspace
-	stageByteLevel // always the last stage
+	stageScripts     // HF UnicodeScripts: cut where the script changes
+	stageFixedLength // HF FixedLength: pieces of length characters
+	stageByteLevel   // always the last stage
 )
 
 type prependScheme uint8
@@ -60,6 +62,9 @@ type preStage struct {
 	replacementRune rune
 	scheme          prependScheme
 	split           bool
+
+	// stageFixedLength
+	length int
 
 	// stageByteLevel (re is the GPT-2 pattern when use_regex)
 	addPrefixSpace bool
@@ -288,3 +293,21 @@ func isNumeric(r rune) bool {
 
 // gpt2Pattern is the regex ByteLevel uses when use_regex is true.
 const gpt2Pattern = `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
+
+// fixedLengthPieces fills sc.out with HF FixedLength's pieces: n
+// characters each, the last one shorter.
+func fixedLengthPieces(s string, n int, sc *stageScratch) {
+	out := sc.out[:0]
+	start, k := 0, 0
+	for i := range s {
+		if k == n {
+			out = append(out, start, i)
+			start, k = i, 0
+		}
+		k++
+	}
+	if start < len(s) {
+		out = append(out, start, len(s))
+	}
+	sc.out = out
+}

@@ -4,11 +4,13 @@
 //
 // Supported: BPE models (both merge formats, ignore_merges, byte_fallback,
 // unk_token with fuse_unk, continuing_subword_prefix, end_of_word_suffix);
-// normalizers NFC, NFD, NFKC, NFKD, Lowercase, Strip, StripAccents,
-// Prepend, Replace and Sequence; pre-tokenizers Split, ByteLevel,
-// Metaspace, Digits, Whitespace, WhitespaceSplit, CharDelimiterSplit and
-// Sequence; added tokens with HF's matching rules. Anything else is refused
-// at load time, never approximated.
+// every normalizer of the library (NFC, NFD, NFKC, NFKD, Bert, Nmt,
+// Precompiled, ByteLevel, Lowercase, Strip, StripAccents, Prepend, Replace,
+// Sequence) and every pre-tokenizer (Split, ByteLevel, Metaspace, Digits,
+// Whitespace, WhitespaceSplit, CharDelimiterSplit, BertPreTokenizer,
+// Punctuation, UnicodeScripts, FixedLength, Sequence); truncation and Fixed
+// padding as encode_batch applies them; added tokens with HF's matching
+// rules. Anything else is refused at load time, never approximated.
 //
 // Invalid UTF-8 (which HF's string API cannot receive) is replaced with
 // U+FFFD per maximal invalid subsequence before counting, like Rust's
@@ -24,8 +26,12 @@ type Tokenizer struct {
 	config   *Config
 	norm     normalizer // nil: none
 	pre      []preStage
-	model    *bpeModel
-	added    *addedVocab
+	model    model
+	// noWordCache: the model is a single lookup (WordLevel), cheaper than
+	// the word cache.
+	noWordCache bool
+	added       *addedVocab
+	limits      *limits // truncation and padding; nil: none
 
 	nBufSlots, nIntSlots int
 	pool                 sync.Pool // of *Counter
@@ -72,4 +78,4 @@ func (t *Tokenizer) Config() *Config { return t.config }
 
 // VocabSize is the number of entries of the model vocab (without added
 // tokens).
-func (t *Tokenizer) VocabSize() int { return t.model.vocabSize }
+func (t *Tokenizer) VocabSize() int { return t.model.size() }

@@ -162,7 +162,7 @@ func TestLoadFigures(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		t.Logf("%-12s load %4d ms  live heap %5.1f MB  vocab %d  merges %d  added %d", name,
 			elapsed.Milliseconds(), float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20),
-			tok.model.vocabSize, tok.model.merges.n, len(tok.added.byID))
+			tok.model.size(), tok.model.(*bpeModel).merges.n, len(tok.added.byID))
 		if name == "llama3" && elapsed > 300*time.Millisecond && !testing.Short() && !raceEnabled {
 			t.Errorf("llama3 load took %v, budget 300ms", elapsed)
 		}

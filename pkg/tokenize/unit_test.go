@@ -21,7 +21,7 @@ func TestMergeShortMatchesHeap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := tok.model
+	m := tok.model.(*bpeModel)
 	r := rand.New(rand.NewPCG(3, 4))
 	alphabet := []string{"a", "b", "c", "d", "x", "y", "z", "h", "e", "l", "o", "1", "2", "3", "▁"}
 	var s1, s2 bpeScratch
@@ -32,8 +32,8 @@ func TestMergeShortMatchesHeap(t *testing.T) {
 			b.WriteString(alphabet[r.IntN(len(alphabet))])
 		}
 		w := b.String()
-		_ = m.initSymbols(w, &s1)
-		_ = m.initSymbols(w, &s2)
+		m.initSymbols(w, &s1)
+		m.initSymbols(w, &s2)
 		m.mergeShort(&s1)
 		m.mergeHeap(&s2)
 		if !slices.Equal(s1.syms, s2.syms) {
@@ -97,6 +97,38 @@ func TestNFCNoCGJ(t *testing.T) {
 	}
 }
 
+// TestHangulCompatibilityJamo pins issue 10's case without the oracle
+// (outputs of HF tokenizers 0.23.2's normalizeString): compatibility jamo
+// decompose to conjoining jamo that must then compose into syllables.
+func TestHangulCompatibilityJamo(t *testing.T) {
+	cases := []struct {
+		form     norm.Form
+		in, want string
+	}{
+		{norm.NFKC, "ㄱㅏ", "\uAC00"},
+		{norm.NFKC, "ㄱㅏㄳ", "\uAC03"},          // LV + compatibility T
+		{norm.NFKC, "ㄱㅏㄱ", "\uAC00\u1100"},    // ㄱ is a leading jamo: no LVT
+		{norm.NFKC, "\uFFA1\uFFC2", "\uAC00"}, // halfwidth
+		{norm.NFKD, "ㄱㅏ", "\u1100\u1161"},
+		{norm.NFC, "ㄱㅏ", "ㄱㅏ"}, // canonical forms leave compatibility jamo alone
+	}
+	for _, c := range cases {
+		var tmp []byte
+		if got := string(appendNormalized(nil, c.in, c.form, &tmp)); got != c.want {
+			t.Errorf("%v %+q: got %+q want %+q", c.form, c.in, got, c.want)
+		}
+	}
+	path := writeTokenizerJSON(t, synthJSON(synthOpts{byteFallback: true, extraVocab: []string{"\uAC00"},
+		normalizer: map[string]any{"type": "NFKC"}}))
+	tok, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := tok.Count("ㄱㅏ"); n != 1 {
+		t.Errorf("NFKC tokenizer counts ㄱㅏ as %d tokens, want 1 (가)", n)
+	}
+}
+
 // TestInvalidUTF8 checks the documented lossy decoding against Node's
 // WHATWG decoder, which is the oracle's input path.
 func TestInvalidUTF8(t *testing.T) {
@@ -150,15 +182,37 @@ func TestLoaderRefuses(t *testing.T) {
 		mutate func(j map[string]any)
 		want   string
 	}{
-		{"pretok", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "BertPreTokenizer"} }, `unsupported pre_tokenizer "BertPreTokenizer"`},
-		{"punct", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "Punctuation"} }, `unsupported pre_tokenizer "Punctuation"`},
-		{"normalizer", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Precompiled"} }, `unsupported normalizer "Precompiled"`},
-		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormalizer"} }, `unsupported normalizer "BertNormalizer"`},
-		{"wordpiece", func(j map[string]any) { j["model"].(map[string]any)["type"] = "WordPiece" }, `unsupported model "WordPiece"`},
-		{"unigram", func(j map[string]any) { j["model"] = map[string]any{"type": "Unigram", "vocab": []any{}} }, `unsupported model "Unigram"`},
+		{"pretok", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "Mystery"} }, `unsupported pre_tokenizer "Mystery"`},
+		{"punct_behavior", func(j map[string]any) {
+			j["pre_tokenizer"] = map[string]any{"type": "Punctuation", "behavior": "Sideways"}
+		}, `unknown behavior "Sideways"`},
+		{"fixed_length_0", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "FixedLength", "length": 0} }, `FixedLength with length 0`},
+		{"normalizer", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Mystery"} }, `unsupported normalizer "Mystery"`},
+		{"precompiled_missing", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Precompiled"} }, `Precompiled normalizer: missing precompiled_charsmap`},
+		{"precompiled_base64", func(j map[string]any) {
+			j["normalizer"] = map[string]any{"type": "Precompiled", "precompiled_charsmap": "!!"}
+		}, `Precompiled normalizer: precompiled_charsmap: illegal base64`},
+		{"precompiled_short", func(j map[string]any) {
+			j["normalizer"] = map[string]any{"type": "Precompiled", "precompiled_charsmap": "AAEAAA=="} // a 256-byte trie, no units
+		}, `trie of 256 bytes but only 0 follow`},
+		{"bert_missing_field", func(j map[string]any) {
+			j["normalizer"] = map[string]any{"type": "Bert", "clean_text": true, "lowercase": true}
+		}, `Bert normalizer: missing field "handle_chinese_chars"`},
+		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormaliser"} }, `unsupported normalizer "BertNormaliser"`},
+		{"unknown_model", func(j map[string]any) { j["model"].(map[string]any)["type"] = "SentencePieceBPE" }, `unsupported model "SentencePieceBPE"`},
+		{"wordpiece_fields", func(j map[string]any) { j["model"].(map[string]any)["type"] = "WordPiece" }, `parse WordPiece model: model.continuing_subword_prefix: null`},
+		{"unigram_unk_id", func(j map[string]any) { j["model"] = map[string]any{"type": "Unigram", "vocab": []any{}, "unk_id": 0} }, `the vocabulary is empty but at least <unk> is needed`},
+		{"unigram_score", func(j map[string]any) {
+			j["model"] = map[string]any{"type": "Unigram", "vocab": []any{[]any{"a", "x"}}}
+		}, `parse Unigram model: model.vocab`},
 		{"dropout", func(j map[string]any) { j["model"].(map[string]any)["dropout"] = 0.1 }, "BPE dropout not supported"},
-		{"truncation", func(j map[string]any) { j["truncation"] = map[string]any{"max_length": 512} }, "unsupported truncation"},
-		{"padding", func(j map[string]any) { j["padding"] = map[string]any{"strategy": "BatchLongest"} }, "unsupported padding"},
+		{"truncation", func(j map[string]any) { j["truncation"] = map[string]any{"max_length": 512} }, "truncation: max_length, strategy and stride are required"},
+		{"truncation_strategy", func(j map[string]any) {
+			j["truncation"] = map[string]any{"max_length": 512, "stride": 0, "strategy": "Shortest"}
+		}, `truncation: unknown strategy "Shortest"`},
+		{"padding", func(j map[string]any) {
+			j["padding"] = map[string]any{"strategy": "BatchLongest", "direction": "Right", "pad_id": 0, "pad_type_id": 0, "pad_token": "[PAD]"}
+		}, "unsupported padding strategy BatchLongest"},
 		{"post", func(j map[string]any) { j["post_processor"] = map[string]any{"type": "Mystery"} }, `unsupported post_processor "Mystery"`},
 		{"bytelevel_not_last", func(j map[string]any) {
 			j["pre_tokenizer"] = map[string]any{"type": "Sequence", "pretokenizers": []any{

@@ -25,7 +25,8 @@ import (
 )
 
 func main() {
-	models := flag.String("models", "deepseek_v3,llama3,llama2,qwen3,gptoss", "comma-separated oracle model names")
+	models := flag.String("models", "deepseek_v3,llama3,llama2,qwen3,gptoss,wordpiece,wordlevel,unigram,tiktoken_cl100k",
+		"comma-separated model names: oracle models, or the built ones ("+strings.Join(builtNames, ", ")+")")
 	nTexts := flag.Int("texts", 16, "number of ~4k-token answers per pass")
 	rounds := flag.Int("rounds", 5, "interleaved rounds (medians are reported)")
 	flag.Parse()
@@ -33,14 +34,19 @@ func main() {
 		fail(err)
 	}
 	texts := tokcorpus.Answers4k(*nTexts)
+	work, err := os.MkdirTemp("", "bench-tokenize-")
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(work)
 	var rows []row
 	for _, name := range strings.Split(*models, ",") {
-		m, err := tokoracle.Lookup(name)
+		fmt.Fprintf(os.Stderr, "bench-tokenize: %s ...\n", name)
+		ourDir, hfJSON, err := modelFiles(name, work)
 		if err != nil {
 			fail(err)
 		}
-		fmt.Fprintf(os.Stderr, "bench-tokenize: %s ...\n", name)
-		r, err := benchModel(m, texts, *rounds)
+		r, err := benchModel(name, ourDir, hfJSON, texts, *rounds)
 		if err != nil {
 			fail(fmt.Errorf("%s: %w", name, err))
 		}
@@ -61,15 +67,17 @@ type row struct {
 	heap                    uint64
 }
 
-func benchModel(m tokoracle.Model, texts []string, rounds int) (row, error) {
-	r := row{model: m.Name}
-	tok, load, heap, err := loadMeasured(m.Dir)
+// benchModel times the tokenizer we load from ourDir against the HF library
+// with the tokenizer.json at hfJSON (the same tokenizer).
+func benchModel(name, ourDir, hfJSON string, texts []string, rounds int) (row, error) {
+	r := row{model: name}
+	tok, load, heap, err := loadMeasured(ourDir)
 	if err != nil {
 		return r, err
 	}
 	r.loadOurs, r.heap = load, heap
 
-	hf, err := tokoracle.StartBench(m.JSON(), texts)
+	hf, err := tokoracle.StartBench(hfJSON, texts)
 	if err != nil {
 		return r, err
 	}
@@ -217,6 +225,8 @@ func printTable(rows []row, nTexts, rounds int) {
 	fmt.Println("Rates in tokens/s. ×HF: ours / HF, both single-thread. warm cache: a long-lived Counter (HF's word cache is warm too);")
 	fmt.Println("cold cache: a new Counter per pass; scaling: 2 goroutines with own warm Counters (GOMAXPROCS=2) / 1 warm.")
 	fmt.Println("cpu/wall ≈ 1.00 confirms one thread; well below 1 means the machine was busy (rerun on an idle machine).")
+	fmt.Println("Built models: wordpiece, wordlevel, unigram are trained by the HF library on the corpus's prose; tiktoken_cl100k is")
+	fmt.Println("npm tiktoken's cl100k_base rank file (ours loads the rank file; HF runs its TikTokenConverter-equivalent tokenizer.json).")
 }
 
 func rate(x float64) string {

@@ -57,6 +57,18 @@ def wait_quiet(snaps, drain, timeout=15.0):
         time.sleep(0.05)
 
 
+def wait_log(out, text, timeout):
+    """Wait until the daemon's log contains text; True if it did."""
+    deadline = time.monotonic() + timeout
+    path = os.path.join(out, "daemon.log")
+    while time.monotonic() < deadline:
+        with open(path, "rb") as f:
+            if text.encode() in f.read():
+                return True
+        time.sleep(0.005)
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aggregator", required=True)
@@ -73,6 +85,13 @@ def main():
                     help="close the event PUB after this many records and bind a new one (publisher restart)")
     ap.add_argument("--python-module", default="",
                     help="spawn `sys.executable -m MODULE ARGS` (as the benchmark's ServiceLauncher does) instead of --aggregator")
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="seconds to wait after the daemon subscribed, before sending (lets the snapshot SUB connect)")
+    ap.add_argument("--sigterm-on-log", default="",
+                    help="mode ended: once the daemon log contains this text, send SIGTERM (--sigterms times)")
+    ap.add_argument("--sigterms", type=int, default=1)
+    ap.add_argument("--rest-on-log", default="",
+                    help="mode sigterm: once the daemon log contains this text, send the records after --stop-after")
     ap.add_argument("extra", nargs="*")
     a = ap.parse_args()
 
@@ -104,6 +123,7 @@ def main():
         if not pub.poll(10_000):
             raise SystemExit("daemon never subscribed")
         result["subscription"] = pub.recv().hex()
+        time.sleep(a.settle)
 
         snaps = []
 
@@ -169,6 +189,18 @@ def main():
             else:
                 time.sleep(0.3)
             proc.send_signal(signal.SIGTERM)
+            if a.rest_on_log:
+                result["log_seen"] = wait_log(a.out, a.rest_on_log, a.timeout)
+                rest = records[limit:]
+                for j in range(0, len(rest), a.batch):
+                    items = [msgpack.packb(r, use_bin_type=True) for r in rest[j:j + a.batch]]
+                    pub.send(pad(b"batch") + msgpack.packb(items, use_bin_type=True))
+                result["sent"] += len(rest)
+        if a.mode == "ended" and a.sigterm_on_log:
+            result["log_seen"] = wait_log(a.out, a.sigterm_on_log, a.timeout)
+            for _ in range(a.sigterms):
+                proc.send_signal(signal.SIGTERM)
+                time.sleep(0.05)
         deadline = time.monotonic() + a.timeout
         while proc.poll() is None and time.monotonic() < deadline:
             drain_snaps()
