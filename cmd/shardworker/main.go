@@ -187,8 +187,7 @@ func chatInfo(tok *tokenize.Tokenizer, c *chattmpl.Counter, newErr error) shard.
 	prefix, baseline, err := c.Baseline()
 	info := shard.ChatInfo{Prefix: prefix, Baseline: baseline}
 	if cfg := tok.Config(); cfg != nil {
-		raw, ok := cfg.Raw["chat_template"]
-		info.Template = cfg.ChatTemplates != nil || (ok && string(raw) != "null")
+		info.Template = cfg.HasChatTemplate
 	}
 	if err == nil {
 		err = newErr
