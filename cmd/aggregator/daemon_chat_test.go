@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
@@ -64,9 +65,9 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 			tmpl = h.src
 		}
 		line("sample.issued", fmt.Sprintf("%032x", i+1), []any{"PromptData", nil, nil, msgs, nil, nil, tmpl, nil})
-		p := events.PromptData{Messages: []events.Value{
-			events.MapOf("role", "system", "content", "You are terse."),
-			events.MapOf("role", "user", "content", question),
+		p := events.PromptData{Messages: []pyvalue.Value{
+			pyvalue.MapOf("role", "system", "content", "You are terse."),
+			pyvalue.MapOf("role", "user", "content", question),
 		}}
 		if tmpl != nil {
 			s := tmpl.(string)

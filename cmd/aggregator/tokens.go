@@ -18,8 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
-	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/hfhub"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
@@ -241,7 +241,7 @@ func (lc *lineCounter) fail(pos string, err error) error {
 	if lc.f.jsonOut {
 		msg := strings.ToValidUTF8(err.Error(), "\uFFFD")
 		out = append(out, `{"error": `...)
-		out, _ = events.EncodeJSON(out, events.Str(msg)) // a valid UTF-8 string always encodes
+		out, _ = pyvalue.EncodeJSON(out, pyvalue.Str(msg)) // a valid UTF-8 string always encodes
 		out = append(out, '}')
 	}
 	return lc.writeLine(out)

@@ -10,6 +10,9 @@ import (
 // byte-identical to theirs. They never fail and allocate only when dst
 // must grow.
 
+// AppendNil appends nil.
+func AppendNil(dst []byte) []byte { return append(dst, 0xc0) }
+
 // AppendBool appends true or false.
 func AppendBool(dst []byte, b bool) []byte {
 	if b {
@@ -108,4 +111,32 @@ func AppendMapLen(dst []byte, n int) []byte {
 		return binary.BigEndian.AppendUint16(append(dst, 0xde), uint16(n))
 	}
 	return binary.BigEndian.AppendUint32(append(dst, 0xdf), uint32(n))
+}
+
+// AppendExt appends an ext value: the smallest fixext or ext header for
+// len(data), the type code, then data.
+func AppendExt(dst []byte, code int8, data []byte) []byte {
+	switch n := len(data); n {
+	case 1:
+		dst = append(dst, 0xd4)
+	case 2:
+		dst = append(dst, 0xd5)
+	case 4:
+		dst = append(dst, 0xd6)
+	case 8:
+		dst = append(dst, 0xd7)
+	case 16:
+		dst = append(dst, 0xd8)
+	default:
+		switch {
+		case n < 1<<8:
+			dst = append(dst, 0xc7, byte(n))
+		case n < 1<<16:
+			dst = binary.BigEndian.AppendUint16(append(dst, 0xc8), uint16(n))
+		default:
+			dst = binary.BigEndian.AppendUint32(append(dst, 0xc9), uint32(n))
+		}
+	}
+	dst = append(dst, byte(code))
+	return append(dst, data...)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mlperf-tools/aggregator/internal/testutil"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
@@ -63,7 +64,7 @@ func noReasoning() events.Chunks            { return events.Chunks{} }
 func textOutput(s string) []byte            { return tmo(one(s), noReasoning(), nil) }
 func streamingText(chunks ...string) []byte { return tmo(list(chunks...), noReasoning(), nil) }
 
-func tmo(out, reasoning events.Chunks, toolCalls []events.Value) []byte {
+func tmo(out, reasoning events.Chunks, toolCalls []pyvalue.Value) []byte {
 	return events.AppendData(nil, events.Data{Kind: events.DataTextModelOutput,
 		TextModelOutput: events.TextModelOutput{Output: out, Reasoning: reasoning, ToolCalls: toolCalls}})
 }
@@ -241,7 +242,7 @@ func mockCount(in TokenInput) int {
 	case InputMessage:
 		tool := ""
 		if len(in.Message.ToolCalls) > 0 {
-			tool = string(events.AppendJSON(nil, events.ArrayOf(in.Message.ToolCalls...)))
+			tool = string(pyvalue.AppendJSON(nil, pyvalue.ArrayOf(in.Message.ToolCalls...)))
 		}
 		reasoning := ""
 		if in.Message.Reasoning != nil {
@@ -269,8 +270,8 @@ func mockCount(in TokenInput) int {
 // else its repr. Only whitespace matters to the mock's count, so repr is
 // reproduced for the cases that decide it: container separators ", " and
 // ": ", and strings whose non-space whitespace repr escapes.
-func pyStr(v events.Value) string {
-	if v.Kind == events.KindStr {
+func pyStr(v pyvalue.Value) string {
+	if v.Kind == pyvalue.KindStr {
 		return v.Str
 	}
 	var b strings.Builder
@@ -278,23 +279,23 @@ func pyStr(v events.Value) string {
 	return b.String()
 }
 
-func pyRepr(b *strings.Builder, v events.Value) {
+func pyRepr(b *strings.Builder, v pyvalue.Value) {
 	switch v.Kind {
-	case events.KindNil:
+	case pyvalue.KindNil:
 		b.WriteString("None")
-	case events.KindBool:
+	case pyvalue.KindBool:
 		if v.Bool {
 			b.WriteString("True")
 		} else {
 			b.WriteString("False")
 		}
-	case events.KindInt:
+	case pyvalue.KindInt:
 		b.WriteString(strconv.FormatInt(v.Int, 10))
-	case events.KindUint:
+	case pyvalue.KindUint:
 		b.WriteString(strconv.FormatUint(v.Uint, 10))
-	case events.KindFloat:
+	case pyvalue.KindFloat:
 		b.WriteString(snapshot.FormatPyFloat(v.Float))
-	case events.KindStr:
+	case pyvalue.KindStr:
 		q := byte('\'')
 		if strings.ContainsRune(v.Str, '\'') && !strings.ContainsRune(v.Str, '"') {
 			q = '"'
@@ -318,7 +319,7 @@ func pyRepr(b *strings.Builder, v events.Value) {
 			}
 		}
 		b.WriteByte(q)
-	case events.KindArray:
+	case pyvalue.KindArray:
 		b.WriteByte('[')
 		for i, e := range v.Array {
 			if i > 0 {
@@ -327,7 +328,7 @@ func pyRepr(b *strings.Builder, v events.Value) {
 			pyRepr(b, e)
 		}
 		b.WriteByte(']')
-	case events.KindMap:
+	case pyvalue.KindMap:
 		b.WriteByte('{')
 		for i, kv := range v.Map {
 			if i > 0 {

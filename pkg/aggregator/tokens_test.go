@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
@@ -20,8 +21,8 @@ var withTok = opts{streaming: true, tokenizer: true}
 
 // toolCall is upstream's complete tool call
 // {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}.
-func toolCall() events.Value {
-	return events.MapOf("id", "c1", "type", "function", "function", events.MapOf("name", "f", "arguments", "{}"))
+func toolCall() pyvalue.Value {
+	return pyvalue.MapOf("id", "c1", "type", "function", "function", pyvalue.MapOf("name", "f", "arguments", "{}"))
 }
 
 func TestAsyncTriggers(t *testing.T) {
@@ -40,13 +41,13 @@ func TestAsyncTriggers(t *testing.T) {
 			// Upstream asserts count 1 and total > 5.
 			name: "isl_structured_prompt_includes_reasoning_and_tools", o: withTok,
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000, prompt(events.PromptData{
-				Messages: []events.Value{
-					events.MapOf("role", "user", "content", "hello"),
-					events.MapOf("role", "assistant", "reasoning_content", "think carefully", "content", nil,
-						"tool_calls", events.ArrayOf(events.MapOf("function", events.MapOf("name", "lookup")))),
-					events.MapOf("role", "tool", "content", "tool result"),
+				Messages: []pyvalue.Value{
+					pyvalue.MapOf("role", "user", "content", "hello"),
+					pyvalue.MapOf("role", "assistant", "reasoning_content", "think carefully", "content", nil,
+						"tool_calls", pyvalue.ArrayOf(pyvalue.MapOf("function", pyvalue.MapOf("name", "lookup")))),
+					pyvalue.MapOf("role", "tool", "content", "tool result"),
 				},
-				Tools: []events.Value{events.MapOf("function", events.MapOf("name", "lookup"))},
+				Tools: []pyvalue.Value{pyvalue.MapOf("function", pyvalue.MapOf("name", "lookup"))},
 			}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
@@ -154,7 +155,7 @@ func TestAsyncTriggers(t *testing.T) {
 			// only the tool-call JSON (1 word): (5000-2000)/1.
 			name: "tpot_osl_for_tool_call_complete", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
-				smpData(done, "s1", 5000, tmo(one("ok"), noReasoning(), []events.Value{toolCall()}))),
+				smpData(done, "s1", 5000, tmo(one("ok"), noReasoning(), []pyvalue.Value{toolCall()}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
 				h.wantTotal(snapshot.OSL, 2)
@@ -184,7 +185,7 @@ func TestTriggerToolCalls(t *testing.T) {
 			// Message path: |"hello world" + "  " + json| = 3.
 			name: "osl_with_tool_calls_uses_message_path", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0),
-				smpData(done, "s1", 1000, tmo(one("hello world"), noReasoning(), []events.Value{toolCall()}))),
+				smpData(done, "s1", 1000, tmo(one("hello world"), noReasoning(), []pyvalue.Value{toolCall()}))),
 			check: func(t *testing.T, h *harness) {
 				if k := h.tok.inputs[0].Kind; k != InputMessage {
 					t.Errorf("snapshot.OSL input kind = %v, want message", k)
@@ -223,7 +224,7 @@ func TestTriggerToolCalls(t *testing.T) {
 			// tail (1 word), so TPOT = (2000-1000)/1.
 			name: "tpot_tool_calls_only_response", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0), smp(recv1, "s1", 1000),
-				smpData(done, "s1", 2000, tmo(list(), noReasoning(), []events.Value{toolCall()}))),
+				smpData(done, "s1", 2000, tmo(list(), noReasoning(), []pyvalue.Value{toolCall()}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
 				h.wantCount(snapshot.TPOTNs, 1)
@@ -236,10 +237,10 @@ func TestTriggerToolCalls(t *testing.T) {
 			// whose JSON splits into 2 words: (5000-1000)/2.
 			name: "tpot_uses_tool_call_deltas_after_first_chunk", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0), smp(recv1, "s1", 1000),
-				smpData(done, "s1", 5000, tmo(list(), noReasoning(), []events.Value{
-					events.ArrayOf(events.MapOf("index", 0, "id", "c1", "type", "function",
-						"function", events.MapOf("name", "f", "arguments", "first chunk "))),
-					events.ArrayOf(events.MapOf("index", 0, "function", events.MapOf("arguments", "after chunk"))),
+				smpData(done, "s1", 5000, tmo(list(), noReasoning(), []pyvalue.Value{
+					pyvalue.ArrayOf(pyvalue.MapOf("index", 0, "id", "c1", "type", "function",
+						"function", pyvalue.MapOf("name", "f", "arguments", "first chunk "))),
+					pyvalue.ArrayOf(pyvalue.MapOf("index", 0, "function", pyvalue.MapOf("arguments", "after chunk"))),
 				}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
@@ -254,10 +255,10 @@ func TestTriggerToolCalls(t *testing.T) {
 // job at all where upstream's _extract_tokenization_input returns None (so
 // n_pending_tasks matches upstream).
 func TestTokenInputExtraction(t *testing.T) {
-	msgs := []events.Value{events.MapOf("role", "user", "content", "hi")}
-	tools := []events.Value{events.MapOf("type", "function")}
-	kwargs := events.MapOf("enable_thinking", false)
-	choice := events.Str("auto")
+	msgs := []pyvalue.Value{pyvalue.MapOf("role", "user", "content", "hi")}
+	tools := []pyvalue.Value{pyvalue.MapOf("type", "function")}
+	kwargs := pyvalue.MapOf("enable_thinking", false)
+	choice := pyvalue.Str("auto")
 	type job struct {
 		metric TokenMetric
 		in     TokenInput
@@ -278,8 +279,8 @@ func TestTokenInputExtraction(t *testing.T) {
 				ChatTemplate: strp("{{x}}"), ToolChoice: &choice}),
 			want: []job{{TokenISL, TokenInput{Kind: InputPrompt, Prompt: events.PromptData{Messages: msgs, Tools: tools,
 				ChatTemplateKwargs: &kwargs, ChatTemplate: strp("{{x}}"), ToolChoice: &choice}}}}},
-		{name: "isl_empty_messages_tuple_is_not_none", issue: prompt(events.PromptData{Messages: []events.Value{}}),
-			want: []job{{TokenISL, TokenInput{Kind: InputPrompt, Prompt: events.PromptData{Messages: []events.Value{}}}}}},
+		{name: "isl_empty_messages_tuple_is_not_none", issue: prompt(events.PromptData{Messages: []pyvalue.Value{}}),
+			want: []job{{TokenISL, TokenInput{Kind: InputPrompt, Prompt: events.PromptData{Messages: []pyvalue.Value{}}}}}},
 		{name: "isl_nothing_to_count", issue: prompt(events.PromptData{Text: strp(""), Tools: tools})},
 		{name: "isl_token_ids_counted_at_once", issue: promptIDs(1, 2, 3)},
 		{name: "isl_not_prompt_data", issue: textOutput("x y")},
@@ -291,7 +292,7 @@ func TestTokenInputExtraction(t *testing.T) {
 		{name: "osl_empty_chunks", complete: streamingText()},
 		{name: "osl_empty_reasoning_is_falsy", complete: tmo(one("o"), one(""), nil),
 			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "o"}}}},
-		{name: "osl_empty_tool_calls_are_falsy", complete: tmo(one("o"), noReasoning(), []events.Value{}),
+		{name: "osl_empty_tool_calls_are_falsy", complete: tmo(one("o"), noReasoning(), []pyvalue.Value{}),
 			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "o"}}}},
 		{name: "osl_reasoning_message", complete: tmo(list("a", "b"), list("r1", "r2"), nil),
 			want: []job{{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "ab", Reasoning: strp("r1r2")}}}}},
@@ -344,7 +345,7 @@ func TestTokenInputExtraction(t *testing.T) {
 // the trigger logs a warning and enqueues nothing for that metric.
 func TestTokenInputExtractionErrorLogsAndSkips(t *testing.T) {
 	h := newHarness(t, opts{tokenizer: true})
-	bad := tmo(one("o"), noReasoning(), []events.Value{events.ArrayOf(events.Str("not a dict"))})
+	bad := tmo(one("o"), noReasoning(), []pyvalue.Value{pyvalue.ArrayOf(pyvalue.Str("not a dict"))})
 	h.process(sess(startPT, 0), smp(issued, "s", 1), smpData(done, "s", 2, bad))
 	if p := h.a.Pending(); p != 0 {
 		t.Errorf("pending = %d, want 0", p)
@@ -382,7 +383,7 @@ func TestRecordTokens(t *testing.T) {
 // not change what the tokenizer later reads.
 func TestTokenJobsDoNotAliasTheFrame(t *testing.T) {
 	h := newHarness(t, withTok)
-	msgs := []events.Value{events.MapOf("role", "user", "content", events.Value{Kind: events.KindBin, Bytes: []byte("bin!")})}
+	msgs := []pyvalue.Value{pyvalue.MapOf("role", "user", "content", pyvalue.Value{Kind: pyvalue.KindBin, Bytes: []byte("bin!")})}
 	payloads := [][]byte{
 		events.AppendRecord(nil, sess(startPT, 0)),
 		events.AppendRecord(nil, smpData(issued, "s", 1, prompt(events.PromptData{Messages: msgs}))),

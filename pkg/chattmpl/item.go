@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // Kind says what a token-count item is: a plain text, or a structured input
@@ -36,35 +37,35 @@ func (k Kind) String() string {
 // (KindMessage): {"content", "reasoning_content", "tool_calls"}, the last
 // two nil when absent.
 func AppendMessage(dst []byte, m events.MessageParts) []byte {
-	v := events.MapOf("content", m.Content, "reasoning_content", nil, "tool_calls", nil)
+	v := pyvalue.MapOf("content", m.Content, "reasoning_content", nil, "tool_calls", nil)
 	if m.Reasoning != nil {
-		v.Map[1].Value = events.Str(*m.Reasoning)
+		v.Map[1].Value = pyvalue.Str(*m.Reasoning)
 	}
 	if m.ToolCalls != nil {
-		v.Map[2].Value = events.ArrayOf(m.ToolCalls...)
+		v.Map[2].Value = pyvalue.ArrayOf(m.ToolCalls...)
 	}
-	return events.AppendMsgpack(dst, v)
+	return pyvalue.AppendMsgpack(dst, v)
 }
 
 // AppendPrompt appends the msgpack payload of a structured prompt
 // (KindPrompt): {"messages", "tools", "chat_template_kwargs",
 // "chat_template", "tool_choice"}, nil where absent.
 func AppendPrompt(dst []byte, p events.PromptData) []byte {
-	v := events.MapOf("messages", events.ArrayOf(p.Messages...), "tools", nil,
+	v := pyvalue.MapOf("messages", pyvalue.ArrayOf(p.Messages...), "tools", nil,
 		"chat_template_kwargs", nil, "chat_template", nil, "tool_choice", nil)
 	if p.Tools != nil {
-		v.Map[1].Value = events.ArrayOf(p.Tools...)
+		v.Map[1].Value = pyvalue.ArrayOf(p.Tools...)
 	}
 	if p.ChatTemplateKwargs != nil {
 		v.Map[2].Value = *p.ChatTemplateKwargs
 	}
 	if p.ChatTemplate != nil {
-		v.Map[3].Value = events.Str(*p.ChatTemplate)
+		v.Map[3].Value = pyvalue.Str(*p.ChatTemplate)
 	}
 	if p.ToolChoice != nil {
 		v.Map[4].Value = *p.ToolChoice
 	}
-	return events.AppendMsgpack(dst, v)
+	return pyvalue.AppendMsgpack(dst, v)
 }
 
 // DecodeItem decodes the payload of a KindMessage or KindPrompt item.
@@ -73,7 +74,7 @@ func DecodeItem(k Kind, payload []byte) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("decode %s payload: %w", k, err)
 	}
-	if v.Kind != events.KindMap {
+	if v.Kind != pyvalue.KindMap {
 		return Request{}, fmt.Errorf("decode %s payload: not a map", k)
 	}
 	switch k {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
@@ -59,7 +60,7 @@ func chatCases(t testing.TB) (names []string, kinds []chattmpl.Kind, payloads []
 // per-request template tmpl.
 func promptPayload(tmpl string) string {
 	return string(chattmpl.AppendPrompt(nil, events.PromptData{
-		Messages:     []events.Value{events.MapOf("role", "user", "content", "hi")},
+		Messages:     []pyvalue.Value{pyvalue.MapOf("role", "user", "content", "hi")},
 		ChatTemplate: &tmpl,
 	}))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mlperf-tools/aggregator/internal/tokcorpus"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
@@ -178,13 +179,13 @@ func BenchmarkInProcessLlama3(b *testing.B) {
 // turns of a few sentences each) as a KindPrompt payload, as in
 // pkg/chattmpl's BenchmarkDeepSeekV3.
 func chatConversation() string {
-	msgs := []events.Value{events.MapOf("role", "system", "content", "You are a helpful assistant.")}
+	msgs := []pyvalue.Value{pyvalue.MapOf("role", "system", "content", "You are a helpful assistant.")}
 	for i := 1; i < 20; i++ {
 		role := "user"
 		if i%2 == 0 {
 			role = "assistant"
 		}
-		msgs = append(msgs, events.MapOf("role", role, "content", fmt.Sprintf("Turn %d: %s", i, strings.Repeat("The quick brown fox jumps over the lazy dog. ", 6))))
+		msgs = append(msgs, pyvalue.MapOf("role", role, "content", fmt.Sprintf("Turn %d: %s", i, strings.Repeat("The quick brown fox jumps over the lazy dog. ", 6))))
 	}
 	return string(chattmpl.AppendPrompt(nil, events.PromptData{Messages: msgs}))
 }

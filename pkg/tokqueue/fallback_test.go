@@ -11,6 +11,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // captureSink records every job the triggers enqueue.
@@ -62,7 +63,7 @@ func fallbackText(in *aggregator.TokenInput, buf []byte) (string, []byte, error)
 	case aggregator.InputMessage:
 		buf, err = chattmpl.AppendMessageFallback(buf[:0], in.Message)
 	case aggregator.InputPrompt:
-		var msgs []events.Value
+		var msgs []pyvalue.Value
 		if msgs, err = chattmpl.NormalizeMessages(in.Prompt.Messages); err != nil {
 			return "", buf, err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -129,7 +130,7 @@ func TestQueueLiveCapRequeueAndItemErrors(t *testing.T) {
 // promptJob is an ISL job for a structured prompt of one user message.
 func promptJob(content string) aggregator.TokenJob {
 	return aggregator.TokenJob{Metric: aggregator.TokenISL, Input: aggregator.TokenInput{Kind: aggregator.InputPrompt,
-		Prompt: events.PromptData{Messages: []events.Value{events.MapOf("role", "user", "content", content)}}}}
+		Prompt: events.PromptData{Messages: []pyvalue.Value{pyvalue.MapOf("role", "user", "content", content)}}}}
 }
 
 // TestQueueStructuredItemsArePayloads: structured inputs reach the worker
