@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlperf-tools/aggregator/internal/jsonstr"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/hfhub"
 	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
@@ -364,53 +365,14 @@ func jsonlText(line []byte) (string, error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", fmt.Errorf(`"text" is not a string: %.40s`, raw)
 	}
-	if hasLoneSurrogate(raw) {
-		return "", errors.New(`"text" has an unpaired surrogate escape (\uD800-\uDFFF): not valid Unicode, which the HF tokenizer rejects`)
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	text, _, lone, err := jsonstr.Unquote(nil, []byte(raw))
+	if err != nil {
 		return "", fmt.Errorf(`"text": %w`, err)
 	}
-	return s, nil
-}
-
-// hasLoneSurrogate reports a \uD800-\uDFFF escape in a JSON string literal
-// that is not a high-low pair; encoding/json would silently turn it into
-// U+FFFD and change the count.
-func hasLoneSurrogate(lit []byte) bool {
-	hex4 := func(i int) (rune, bool) {
-		if i+6 > len(lit) || lit[i] != '\\' || lit[i+1] != 'u' {
-			return 0, false
-		}
-		v, err := strconv.ParseUint(string(lit[i+2:i+6]), 16, 16)
-		return rune(v), err == nil
+	if lone > 0 {
+		return "", errors.New(`"text" has an unpaired surrogate escape (\uD800-\uDFFF): not valid Unicode, which the HF tokenizer rejects`)
 	}
-	for i := 0; i < len(lit); i++ {
-		if lit[i] != '\\' {
-			continue
-		}
-		if i+1 < len(lit) && lit[i+1] != 'u' {
-			i++ // a two-character escape such as \\ or \"
-			continue
-		}
-		r, ok := hex4(i)
-		if !ok {
-			return false // malformed: json.Unmarshal reports it
-		}
-		switch {
-		case r >= 0xD800 && r <= 0xDBFF:
-			lo, ok := hex4(i + 6)
-			if !ok || lo < 0xDC00 || lo > 0xDFFF {
-				return true
-			}
-			i += 11
-		case r >= 0xDC00 && r <= 0xDFFF:
-			return true
-		default:
-			i += 5
-		}
-	}
-	return false
+	return string(text), nil
 }
 
 func invalidUTF8At(b []byte) int {
