@@ -116,3 +116,63 @@ func hex4[S string | []byte](s S, i int) (rune, bool) {
 	}
 	return r, true
 }
+
+const hexDigits = "0123456789abcdef"
+
+// Append appends s as a JSON string literal, escaped as one of the two
+// encoders the wire formats follow:
+//   - ensureASCII (Python's json.dumps default, final_snapshot.json): \" \\
+//     \n \r \t \b \f by name, every other byte outside printable ASCII as
+//     \uXXXX (lowercase hex), runes above the BMP as a UTF-16 surrogate
+//     pair, invalid UTF-8 as \ufffd (a Python str cannot hold it);
+//   - otherwise (msgspec): '"', '\' and the control characters below 0x20
+//     escaped the same way (\u00xx for those without a name), everything
+//     else, DEL and non-ASCII included, copied as is.
+func Append(dst []byte, s string, ensureASCII bool) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && (c < 0x7f || !ensureASCII) {
+			i++
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		i++
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		default:
+			if c < utf8.RuneSelf {
+				dst = appendU4(dst, rune(c))
+				break
+			}
+			r, size := utf8.DecodeRuneInString(s[i-1:])
+			i += size - 1
+			if r > 0xffff {
+				r -= 0x10000
+				dst = appendU4(dst, 0xd800|(r>>10)&0x3ff)
+				dst = appendU4(dst, 0xdc00|r&0x3ff)
+			} else {
+				dst = appendU4(dst, r)
+			}
+		}
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+func appendU4(dst []byte, r rune) []byte {
+	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+}

@@ -112,3 +112,44 @@ func BenchmarkUnquote(b *testing.B) {
 		dst, _, _, _ = Unquote(dst[:0], esc)
 	}
 }
+
+// TestAppendMatchesPython: Append writes what Python's json.dumps writes,
+// with ensure_ascii on (final_snapshot.json) and off (msgspec's escaping
+// is the same for valid UTF-8), on random strings of every kind of rune.
+func TestAppendMatchesPython(t *testing.T) {
+	runes := []rune{'a', ' ', '"', '\\', '/', '\n', '\r', '\t', '\b', '\f', 0, 1, 0x1f, 0x7f, 0x80, 'é', 0x2028, '中', 0xfffd, '😀', 0x10ffff}
+	rng := rand.New(rand.NewPCG(3, 4))
+	strs := make([]string, 2000)
+	for i := range strs {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteRune(runes[rng.IntN(len(runes))])
+		}
+		strs[i] = b.String()
+	}
+	in, _ := json.Marshal(strs)
+	cmd := exec.Command("/usr/bin/python3", "-c", `
+import json, sys
+json.dump([[json.dumps(s), json.dumps(s, ensure_ascii=False)] for s in json.load(sys.stdin)], sys.stdout)
+`)
+	cmd.Stdin = strings.NewReader(string(in))
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Skipf("python: %v", err)
+	}
+	var want [][2]string
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range strs {
+		if got := string(Append(nil, s, true)); got != want[i][0] {
+			t.Errorf("ensure_ascii %q: got %s, Python %s", s, got, want[i][0])
+		}
+		if got := string(Append(nil, s, false)); got != want[i][1] {
+			t.Errorf("raw %q: got %s, Python %s", s, got, want[i][1])
+		}
+	}
+	if got := string(Append(nil, "a\xffb", true)); got != `"a\ufffdb"` {
+		t.Errorf("invalid UTF-8: %s", got)
+	}
+}
