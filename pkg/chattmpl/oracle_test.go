@@ -17,7 +17,7 @@ import (
 
 // oracleModels are the models whose shipped chat templates the oracle
 // test covers.
-var oracleModels = []string{"deepseek_v3", "llama3", "qwen3", "gemma3", "llama3_1"}
+var oracleModels = []string{"deepseek_v3", "llama3", "qwen3", "gemma3", "llama3_1", "demo"}
 
 // testCase is one line of testdata/conversations.jsonl.
 type testCase struct {
