@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-zeromq/zmq4"
 	"github.com/spf13/cobra"
-	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/mlperf-tools/aggregator/pkg/loadgen"
+	"github.com/mlperf-tools/aggregator/pkg/report"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
+	"github.com/mlperf-tools/aggregator/pkg/watch"
 )
 
 type demoFlags struct {
@@ -82,16 +82,18 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 	if err != nil {
 		return fmt.Errorf("find own binary: %w", err)
 	}
-	pub := zmq4.NewPub(ctx)
-	defer pub.Close()
-	if err := pub.Listen(transport.IPCEndpoint(sockDir, "ev")); err != nil {
+	// The benchmark's side of the sockets: the event PUB and the readiness
+	// PULL bind here, the daemon connects; its snapshots are read back.
+	pub, err := transport.NewPublisher(transport.IPCEndpoint(sockDir, "ev"), nil)
+	if err != nil {
 		return fmt.Errorf("bind event socket: %w", err)
 	}
-	pull := zmq4.NewPull(ctx)
-	defer pull.Close()
-	if err := pull.Listen(transport.IPCEndpoint(sockDir, "ready")); err != nil {
+	defer pub.Close(0)
+	readyL, err := transport.ListenReady(transport.IPCEndpoint(sockDir, "ready"))
+	if err != nil {
 		return fmt.Errorf("bind readiness socket: %w", err)
 	}
+	defer readyL.Close()
 	// The demo's own snapshot reader logs only errors: its reconnect
 	// chatter when the daemon exits is expected.
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
@@ -121,14 +123,17 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 		}
 	}()
 
+	readyCtx, cancelReady := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelReady()
 	ready := make(chan error, 1)
 	go func() {
-		msg, err := pull.Recv()
-		if err == nil {
-			var id int64
-			err = msgpack.Unmarshal(msg.Bytes(), &id)
+		if _, err := readyL.Recv(readyCtx); err != nil {
+			ready <- err
+			return
 		}
-		ready <- err
+		// The daemon signals readiness once its subscription is up;
+		// events sent before it reaches the publisher would be lost.
+		ready <- pub.WaitSubscribed(readyCtx)
 	}()
 	select {
 	case err := <-ready:
@@ -137,13 +142,8 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 		}
 	case err := <-exited:
 		return fmt.Errorf("daemon exited before readiness: %v", err)
-	case <-time.After(30 * time.Second):
-		return errors.New("no readiness signal within 30 s")
 	}
 	fmt.Fprintf(w, "daemon ready in %v\n\n", time.Since(t0).Round(time.Millisecond))
-	// zmq4's PUB filters by subscription; give the daemon's subscription
-	// a moment to register before the first event.
-	time.Sleep(200 * time.Millisecond)
 
 	cfg := loadgen.DemoConfig()
 	if f.qps > 0 {
@@ -155,7 +155,7 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 	items := loadgen.Schedule(cfg)
 	played := make(chan error, 1)
 	go func() {
-		played <- loadgen.Play(items, 1000, func(frame []byte) error { return pub.Send(zmq4.NewMsg(frame)) })
+		played <- loadgen.Play(items, 1000, func(frame []byte) error { return pub.Send(ctx, frame) })
 	}()
 
 	frames := make(chan []byte, 16)
@@ -169,8 +169,10 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 			frames <- fr
 		}
 	}()
-	tbl := newLiveTable(w)
-	var snap snapshot.Snapshot
+	var (
+		snap    snapshot.Snapshot
+		tracker = watch.Tracker{Window: watch.DefaultWindow}
+	)
 	var daemonErr error
 	done := false
 	for !done {
@@ -185,8 +187,8 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 				frames = nil
 				continue
 			}
-			if len(fr) > snapshot.TopicSize && snapshot.DecodeMsgpack(fr[snapshot.TopicSize:], &snap) == nil {
-				tbl.row(&snap)
+			if snapshot.DecodeFrame(fr, &snap) == nil && !watch.Terminal(snap.State) {
+				fmt.Fprintln(w, watch.Line(&snap, tracker.Observe(&snap), ""))
 			}
 		case daemonErr = <-exited:
 			done = true
@@ -208,7 +210,9 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 		return fmt.Errorf("read final snapshot: %w", err)
 	}
 	fmt.Fprintln(w)
-	writeSummary(w, final)
+	if err := report.WriteText(w, report.Build(final)); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nfinal snapshot: %s\n", path)
 	return nil
 }

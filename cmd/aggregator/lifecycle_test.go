@@ -2,13 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -196,34 +193,6 @@ func TestDaemonPublishIntervalZero(t *testing.T) {
 	})
 }
 
-var (
-	hookBinOnce sync.Once
-	hookBin     string
-	hookBinErr  error
-)
-
-// hookedBinary builds the aggregator with -tags testhooks (once): the same
-// daemon, with pauses at named points of its finalization.
-func hookedBinary(t *testing.T) string {
-	t.Helper()
-	hookBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "aggregator-hooks-")
-		if err != nil {
-			hookBinErr = err
-			return
-		}
-		hookBin = filepath.Join(dir, "aggregator")
-		out, err := exec.Command("go", "build", "-tags", "testhooks", "-o", hookBin, ".").CombinedOutput()
-		if err != nil {
-			hookBinErr = fmt.Errorf("build with -tags testhooks: %v\n%s", err, out)
-		}
-	})
-	if hookBinErr != nil {
-		t.Fatal(hookBinErr)
-	}
-	return hookBin
-}
-
 // finalizePoints are the pause points of the finalization, in order
 // (internal/testhook): after ENDED is folded, before the snapshot build,
 // before the file write, with the temp file written and not yet renamed,
@@ -241,7 +210,7 @@ var finalizePoints = []string{"ended", "finalize.build", "finalize.write", "snap
 //
 // Either way: exit 0, one complete final_snapshot.json, no temp file.
 func TestDaemonFinalizeWriteOnce(t *testing.T) {
-	bin := hookedBinary(t)
+	bin := binPath // test binaries carry the pauses (internal/testbin)
 	full := golden(t, "streaming")
 	cut := golden(t, "interrupted")
 	prefix := countLines(t, cut.events())

@@ -129,22 +129,3 @@ func TestReportHTMLFlag(t *testing.T) {
 		}
 	}
 }
-
-// TestReportSummaryMatchesDemo checks that the demo's closing summary is
-// the report's text (one renderer for both).
-func TestReportSummaryMatchesDemo(t *testing.T) {
-	in := filepath.Join(repoRoot, "testdata/replay/streaming/expected.json")
-	snap, err := readFinalSnapshot(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got bytes.Buffer
-	writeSummary(&got, snap)
-	want, err := exec.Command(binPath, "report", in).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != string(want) {
-		t.Errorf("writeSummary and report differ:\n%s\nvs\n%s", got.String(), want)
-	}
-}

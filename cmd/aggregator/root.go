@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/daemon"
+	"github.com/mlperf-tools/aggregator/pkg/metrics"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 )
 
@@ -50,7 +52,8 @@ type daemonFlags struct {
 	publishInterval, drainTimeout                          float64
 	hdrSigFigs, nBuckets, tokenizerWorkers                 int
 	tokenizer, readinessPath                               string
-	shardWorker, liveCores, renderMemory                   string
+	shardWorker, liveCores                                 string
+	renderMemory                                           shard.ByteSize
 	renderTimeout                                          time.Duration
 	prometheusAddr                                         string
 	prometheusLinger                                       time.Duration
@@ -67,15 +70,16 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.metricsOutputDir, "metrics-output-dir", "", "existing directory for final_snapshot.json and .ready (required)")
 	fl.Float64Var(&f.publishInterval, "publish-interval", daemon.DefaultPublishInterval.Seconds(), "seconds between live snapshots; 0 turns live snapshots off (the final snapshot is still published)")
 	fl.Float64Var(&f.drainTimeout, "drain-timeout", 0, "seconds allowed for the end-of-run tokenize drain; omitted = unlimited, 0 = no drain (queued items stay pending)")
-	fl.IntVar(&f.hdrSigFigs, "hdr-sig-figs", 3, "HDR histogram significant figures of the live view")
-	fl.IntVar(&f.nBuckets, "n-histogram-buckets", 30, "histogram buckets per series")
+	fl.IntVar(&f.hdrSigFigs, "hdr-sig-figs", metrics.DefaultSigFigs, "HDR histogram significant figures of the live view")
+	fl.IntVar(&f.nBuckets, "n-histogram-buckets", metrics.DefaultBuckets, "histogram buckets per series")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory for text/chat token metrics; unset = pre-tokenized ISL only")
 	fl.IntVar(&f.tokenizerWorkers, "tokenizer-workers", daemon.DefaultTokenizerWorkers, "width of the live (mid-run) token lane; 0 = defer all tokenizing to the drain")
 	fl.StringVar(&f.liveCores, "live-cores", "", "CPU list for the live token lane (e.g. 2-3); default: the daemon's inherited CPU mask")
 	fl.DurationVar(&f.renderTimeout, "render-timeout", shard.DefaultRenderTimeout, "wall-clock limit of one chat-template render in a shardworker; a render over it kills its worker and the item stays pending")
-	fl.StringVar(&f.renderMemory, "render-memory", "2GiB", "memory a shardworker may grow by while it renders chat templates (bytes, or e.g. 512MiB, 2GiB); over it the worker is killed and the item stays pending")
+	f.renderMemory = shard.DefaultRenderMemory
+	fl.Var(&f.renderMemory, "render-memory", "memory a shardworker may grow by while it renders chat templates (bytes, or e.g. 512MiB, 2GiB); over it the worker is killed and the item stays pending")
 	fl.StringVar(&f.shardWorker, "shardworker", "", "path of the shardworker binary (default: next to this executable, then $PATH)")
-	fl.IntVar(&f.coresPerWorker, "cores-per-worker", 8, "CPUs per drain worker block")
+	fl.IntVar(&f.coresPerWorker, "cores-per-worker", cpuset.DefaultPerBlock, "CPUs per drain worker block")
 	_ = fl.MarkHidden("shardworker")
 	fl.IntVar(&f.drainWorkers, "drain-workers", 0, "cap on drain workers (0 = one per block)")
 	_ = fl.MarkHidden("cores-per-worker")
@@ -121,7 +125,7 @@ func (f *daemonFlags) config() daemon.Config {
 		DrainWorkers:     f.drainWorkers,
 		LiveCores:        f.liveCores,
 		RenderTimeout:    f.renderTimeout,
-		RenderMemory:     f.renderMemory,
+		RenderMemory:     int64(f.renderMemory),
 		Streaming:        f.streaming,
 		EarlyStopping:    f.earlyStopping,
 		ReadinessPath:    f.readinessPath,
@@ -154,9 +158,6 @@ It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
 			}
 			cfg := df.config()
 			if cfg.DrainTimeout, err = df.drainBudget(cmd); err != nil {
-				return err
-			}
-			if err := cfg.Validate(); err != nil {
 				return err
 			}
 			return daemon.Run(context.Background(), cfg, log)

@@ -28,8 +28,9 @@
 // original stdout, so a stray print in any dependency cannot corrupt the
 // stream.
 //
-// SHARDWORKER_TEST_HOOKS=1 enables test-only behaviour (testhooks.go);
-// never set it in production.
+// A binary built with -tags testhooks has test-only behaviour
+// (testhooks.go), enabled by SHARDWORKER_TEST_HOOKS=1; a normal build has
+// none.
 package main
 
 import (
@@ -57,16 +58,6 @@ const maxStack = 128 << 20
 
 func main() { os.Exit(run(os.Args[1:])) }
 
-// byteSize is a flag of a size in bytes (shard.ParseBytes).
-type byteSize int64
-
-func (b *byteSize) String() string { return shard.FormatBytes(uint64(*b)) }
-func (b *byteSize) Set(s string) error {
-	v, err := shard.ParseBytes(s)
-	*b = byteSize(v)
-	return err
-}
-
 func run(args []string) int {
 	signal.Ignore(syscall.SIGINT)
 	in, out, err := guardStdio()
@@ -90,7 +81,7 @@ func run(args []string) int {
 	procs := fs.Int("procs", 0, "GOMAXPROCS: goroutines counting a batch (default: CPUs in the affinity mask)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	renderTimeout := fs.Duration("render-timeout", shard.DefaultRenderTimeout, "wall-clock limit of one chat item; beyond it the worker exits 3")
-	renderMemory := byteSize(shard.DefaultRenderMemory)
+	renderMemory := shard.ByteSize(shard.DefaultRenderMemory)
 	fs.Var(&renderMemory, "render-memory", "bytes the process may grow above its start-up level while chat items render (512MiB, 2GiB, ...); beyond it the worker exits 3")
 	if err := fs.Parse(args); err != nil {
 		return fatal("usage: shardworker --tokenizer DIR [--procs N] [--log-level LEVEL] [--render-timeout D] [--render-memory BYTES]: %v", err)
@@ -111,9 +102,6 @@ func run(args []string) int {
 	}
 	if *renderTimeout <= 0 {
 		return fatal("--render-timeout %v: must be positive", *renderTimeout)
-	}
-	if renderMemory <= 0 {
-		return fatal("--render-memory %d: must be positive", renderMemory)
 	}
 	debug.SetMaxStack(maxStack)
 	n := *procs
@@ -199,8 +187,7 @@ func chatInfo(tok *tokenize.Tokenizer, c *chattmpl.Counter, newErr error) shard.
 	prefix, baseline, err := c.Baseline()
 	info := shard.ChatInfo{Prefix: prefix, Baseline: baseline}
 	if cfg := tok.Config(); cfg != nil {
-		raw, ok := cfg.Raw["chat_template"]
-		info.Template = cfg.ChatTemplates != nil || (ok && string(raw) != "null")
+		info.Template = cfg.HasChatTemplate
 	}
 	if err == nil {
 		err = newErr

@@ -1,3 +1,5 @@
+//go:build testhooks
+
 package main
 
 import (
@@ -12,8 +14,10 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 )
 
-// Test-only behaviour, for pkg/shard's process tests; enabled only when
-// SHARDWORKER_TEST_HOOKS=1 is in the environment. Without it, texts
+// Test-only behaviour, for the process tests of pkg/shard and
+// cmd/aggregator: compiled only into a binary built with -tags testhooks
+// (the tests build theirs so; see internal/testbin), and enabled there only
+// when SHARDWORKER_TEST_HOOKS=1 is in the environment. Without it, texts
 // carrying the marker are counted like any other text.
 //
 // With it:

@@ -10,9 +10,6 @@ import (
 // byte-identical to theirs. They never fail and allocate only when dst
 // must grow.
 
-// AppendNil appends nil.
-func AppendNil(dst []byte) []byte { return append(dst, 0xc0) }
-
 // AppendBool appends true or false.
 func AppendBool(dst []byte, b bool) []byte {
 	if b {

@@ -35,12 +35,8 @@ var repoModels = []struct{ name, dir string }{
 	{"demo", "internal/demotok/model"}, // the demo tokenizer embedded in the binary
 }
 
-// ModelNames returns the names of every model the oracle installs, in a
-// fixed order, installed or not.
-func ModelNames() []string { return append([]string(nil), modelNames...) }
-
 // Models returns the installed models (those whose tokenizer.json exists),
-// in the order of ModelNames, then the tokenizers committed in the
+// in the order of modelNames, then the tokenizers committed in the
 // repository (repoModels: "demo"), checked the same way. It returns nil if
 // the repository root cannot be found.
 func Models() []Model {

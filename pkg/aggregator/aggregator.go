@@ -17,44 +17,6 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
-// Counter names, in registration (= snapshot) order.
-const (
-	TotalSamplesIssued               = "total_samples_issued"
-	TotalSamplesCompleted            = "total_samples_completed"
-	TotalSamplesFailed               = "total_samples_failed"
-	TrackedSamplesIssued             = "tracked_samples_issued"
-	TrackedSamplesCompleted          = "tracked_samples_completed"
-	TrackedSamplesFailed             = "tracked_samples_failed"
-	TrackedFinishReasonStop          = "tracked_finish_reason_stop"
-	TrackedFinishReasonLength        = "tracked_finish_reason_length"
-	TrackedFinishReasonToolCalls     = "tracked_finish_reason_tool_calls"
-	TrackedFinishReasonContentFilter = "tracked_finish_reason_content_filter"
-	TrackedFinishReasonFunctionCall  = "tracked_finish_reason_function_call"
-	TrackedFinishReasonOther         = "tracked_finish_reason_other"
-	TrackedDurationNs                = "tracked_duration_ns"
-	LegacyLoadgenWindowDurationNs    = "legacy_loadgen_window_duration_ns"
-	TotalDurationNs                  = "total_duration_ns"
-)
-
-// CounterNames lists the counters in registration order.
-var CounterNames = [...]string{
-	TotalSamplesIssued, TotalSamplesCompleted, TotalSamplesFailed,
-	TrackedSamplesIssued, TrackedSamplesCompleted, TrackedSamplesFailed,
-	TrackedFinishReasonStop, TrackedFinishReasonLength, TrackedFinishReasonToolCalls,
-	TrackedFinishReasonContentFilter, TrackedFinishReasonFunctionCall, TrackedFinishReasonOther,
-	TrackedDurationNs, LegacyLoadgenWindowDurationNs, TotalDurationNs,
-}
-
-// Series names.
-const (
-	SampleLatencyNs = "sample_latency_ns"
-	ISL             = "isl"
-	OSL             = "osl"
-	TTFTNs          = "ttft_ns"
-	ChunkDeltaNs    = "chunk_delta_ns"
-	TPOTNs          = "tpot_ns"
-)
-
 // HDR bounds of the live view, as upstream.
 const (
 	nsHDRLow     = 1
@@ -135,16 +97,16 @@ type Aggregator struct {
 // returns an Aggregator in state Initialize.
 func New(cfg Config) (*Aggregator, error) {
 	if cfg.SigFigs == 0 {
-		cfg.SigFigs = 3
+		cfg.SigFigs = metrics.DefaultSigFigs
 	}
 	if cfg.Buckets == 0 {
-		cfg.Buckets = 30
+		cfg.Buckets = metrics.DefaultBuckets
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	a := &Aggregator{
-		reg:          metrics.NewRegistry(cfg.EarlyStopping),
+		reg:          metrics.NewRegistry(cfg.EarlyStopping, cfg.Log),
 		streaming:    cfg.Streaming,
 		table:        NewTable(),
 		tokens:       cfg.Tokens,
@@ -152,7 +114,7 @@ func New(cfg Config) (*Aggregator, error) {
 		sessionStart: none,
 		latency:      -1, isl: -1, osl: -1, ttft: -1, chunkDelta: -1, tpot: -1,
 	}
-	for i, name := range CounterNames {
+	for i, name := range snapshot.CounterNames {
 		id, err := a.reg.RegisterCounter(name)
 		if err != nil {
 			return nil, fmt.Errorf("register counter %s: %w", name, err)
@@ -165,32 +127,21 @@ func New(cfg Config) (*Aggregator, error) {
 	tail.TailLatency = true
 	tpot := tail
 	tpot.Float = true
-	regs := []struct {
+	type seriesReg struct {
 		name string
 		opts metrics.SeriesOpts
 		id   *metrics.SeriesID
-	}{
-		{SampleLatencyNs, tail, &a.latency},
-		{ISL, tok, &a.isl},
-		{OSL, tok, &a.osl},
+	}
+	regs := []seriesReg{
+		{snapshot.SampleLatencyNs, tail, &a.latency},
+		{snapshot.ISL, tok, &a.isl},
+		{snapshot.OSL, tok, &a.osl},
 	}
 	if cfg.Streaming {
 		regs = append(regs,
-			struct {
-				name string
-				opts metrics.SeriesOpts
-				id   *metrics.SeriesID
-			}{TTFTNs, tail, &a.ttft},
-			struct {
-				name string
-				opts metrics.SeriesOpts
-				id   *metrics.SeriesID
-			}{ChunkDeltaNs, ns, &a.chunkDelta},
-			struct {
-				name string
-				opts metrics.SeriesOpts
-				id   *metrics.SeriesID
-			}{TPOTNs, tpot, &a.tpot},
+			seriesReg{snapshot.TTFTNs, tail, &a.ttft},
+			seriesReg{snapshot.ChunkDeltaNs, ns, &a.chunkDelta},
+			seriesReg{snapshot.TPOTNs, tpot, &a.tpot},
 		)
 	}
 	for _, r := range regs {

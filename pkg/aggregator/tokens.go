@@ -4,6 +4,7 @@ import (
 	"bytes"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
 // TokenMetric names the series a token count feeds.
@@ -20,11 +21,11 @@ const (
 func (m TokenMetric) String() string {
 	switch m {
 	case TokenISL:
-		return ISL
+		return snapshot.ISL
 	case TokenOSL:
-		return OSL
+		return snapshot.OSL
 	case TokenTPOT:
-		return TPOTNs
+		return snapshot.TPOTNs
 	}
 	return "unknown"
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+
 	"github.com/mlperf-tools/aggregator/pkg/events"
 )
 
@@ -28,7 +30,7 @@ func TestAsyncTriggers(t *testing.T) {
 			name: "isl_text_path_async", o: withTok,
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000, promptText("hello world foo bar"))),
 			drain:   true,
-			check:   func(t *testing.T, h *harness) { h.wantTotal(ISL, 4) },
+			check:   func(t *testing.T, h *harness) { h.wantTotal(snapshot.ISL, 4) },
 		},
 		{
 			// Mock prompt count: content / reasoning_content / tool_calls of
@@ -48,8 +50,8 @@ func TestAsyncTriggers(t *testing.T) {
 			}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ISL, 1)
-				h.wantTotal(ISL, 11)
+				h.wantCount(snapshot.ISL, 1)
+				h.wantTotal(snapshot.ISL, 11)
 			},
 		},
 		{
@@ -57,20 +59,20 @@ func TestAsyncTriggers(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smpData(done, "s1", 5000, textOutput("the quick brown fox"))),
 			drain:   true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(SampleLatencyNs, 4000)
-				h.wantTotal(OSL, 4)
+				h.wantTotal(snapshot.SampleLatencyNs, 4000)
+				h.wantTotal(snapshot.OSL, 4)
 			},
 		},
 		{
-			// OSL("hello world foo") = 3; TPOT = (5000-2000) / |"world foo"| = 1500.
+			// snapshot.OSL("hello world foo") = 3; TPOT = (5000-2000) / |"world foo"| = 1500.
 			name: "tpot_emitted_for_streaming", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
 				smpData(done, "s1", 5000, streamingText("hello", " world", " foo"))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(OSL, 3)
-				h.wantCount(TPOTNs, 1)
-				h.wantTotal(TPOTNs, 1500)
+				h.wantTotal(snapshot.OSL, 3)
+				h.wantCount(snapshot.TPOTNs, 1)
+				h.wantTotal(snapshot.TPOTNs, 1500)
 			},
 		},
 		{
@@ -80,23 +82,23 @@ func TestAsyncTriggers(t *testing.T) {
 				smpData(done, "s1", 5000, streamingText("only"))),
 			check: func(t *testing.T, h *harness) {
 				if p := h.a.Pending(); p != 1 {
-					t.Errorf("pending = %d, want 1 (OSL only)", p)
+					t.Errorf("pending = %d, want 1 (snapshot.OSL only)", p)
 				}
 				h.drain()
-				h.wantTotal(OSL, 1)
-				h.wantCount(TPOTNs, 0)
+				h.wantTotal(snapshot.OSL, 1)
+				h.wantCount(snapshot.TPOTNs, 0)
 			},
 		},
 		{
-			// streaming=False: latency and OSL only; streaming series absent.
+			// streaming=False: latency and snapshot.OSL only; streaming series absent.
 			name: "tpot_not_emitted_without_streaming_flag", o: opts{tokenizer: true},
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
 				smpData(done, "s1", 5000, streamingText("hello", " world", " foo"))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(SampleLatencyNs, 4000)
-				h.wantTotal(OSL, 3)
-				for _, name := range []string{TPOTNs, TTFTNs, ChunkDeltaNs} {
+				h.wantTotal(snapshot.SampleLatencyNs, 4000)
+				h.wantTotal(snapshot.OSL, 3)
+				for _, name := range []string{snapshot.TPOTNs, snapshot.TTFTNs, snapshot.ChunkDeltaNs} {
 					if _, ok := h.series(name); ok {
 						t.Errorf("%s registered without streaming", name)
 					}
@@ -110,8 +112,8 @@ func TestAsyncTriggers(t *testing.T) {
 				smpData(done, "s1", 5000, textOutput("hello world foo"))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(OSL, 3)
-				h.wantCount(TPOTNs, 0)
+				h.wantTotal(snapshot.OSL, 3)
+				h.wantCount(snapshot.TPOTNs, 0)
 			},
 		},
 		{
@@ -122,12 +124,12 @@ func TestAsyncTriggers(t *testing.T) {
 				if p := h.a.Pending(); p <= 0 {
 					t.Fatalf("pending = %d before the flush, want > 0", p)
 				}
-				h.wantCount(ISL, 0)
+				h.wantCount(snapshot.ISL, 0)
 				h.drain()
 				if p := h.a.Pending(); p != 0 {
 					t.Errorf("pending = %d after the flush, want 0", p)
 				}
-				h.wantTotal(ISL, 5)
+				h.wantTotal(snapshot.ISL, 5)
 			},
 		},
 		{
@@ -143,11 +145,11 @@ func TestAsyncTriggers(t *testing.T) {
 					t.Fatalf("pending at ENDED = %d, want 1", p)
 				}
 				h.drain()
-				h.wantTotal(ISL, 3)
+				h.wantTotal(snapshot.ISL, 3)
 			},
 		},
 		{
-			// Message path: OSL = |"ok" + " " + "" + " " + json(tool_calls)| = 2;
+			// Message path: snapshot.OSL = |"ok" + " " + "" + " " + json(tool_calls)| = 2;
 			// TPOT: str output without streamed reasoning has no tail, so
 			// only the tool-call JSON (1 word): (5000-2000)/1.
 			name: "tpot_osl_for_tool_call_complete", o: withTok,
@@ -155,8 +157,8 @@ func TestAsyncTriggers(t *testing.T) {
 				smpData(done, "s1", 5000, tmo(one("ok"), noReasoning(), []events.Value{toolCall()}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(OSL, 2)
-				h.wantTotal(TPOTNs, 3000)
+				h.wantTotal(snapshot.OSL, 2)
+				h.wantTotal(snapshot.TPOTNs, 3000)
 			},
 		},
 		{
@@ -185,11 +187,11 @@ func TestTriggerToolCalls(t *testing.T) {
 				smpData(done, "s1", 1000, tmo(one("hello world"), noReasoning(), []events.Value{toolCall()}))),
 			check: func(t *testing.T, h *harness) {
 				if k := h.tok.inputs[0].Kind; k != InputMessage {
-					t.Errorf("OSL input kind = %v, want message", k)
+					t.Errorf("snapshot.OSL input kind = %v, want message", k)
 				}
 				h.drain()
-				h.wantCount(OSL, 1)
-				h.wantTotal(OSL, 3)
+				h.wantCount(snapshot.OSL, 1)
+				h.wantTotal(snapshot.OSL, 3)
 			},
 		},
 		{
@@ -201,8 +203,8 @@ func TestTriggerToolCalls(t *testing.T) {
 					t.Errorf("inputs = %+v, want %+v", h.tok.inputs, want)
 				}
 				h.drain()
-				h.wantCount(OSL, 1)
-				h.wantTotal(OSL, 2)
+				h.wantCount(snapshot.OSL, 1)
+				h.wantTotal(snapshot.OSL, 2)
 			},
 		},
 		{
@@ -224,8 +226,8 @@ func TestTriggerToolCalls(t *testing.T) {
 				smpData(done, "s1", 2000, tmo(list(), noReasoning(), []events.Value{toolCall()}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(TPOTNs, 1)
-				h.wantTotal(TPOTNs, 1000)
+				h.wantCount(snapshot.TPOTNs, 1)
+				h.wantTotal(snapshot.TPOTNs, 1000)
 			},
 		},
 		{
@@ -241,8 +243,8 @@ func TestTriggerToolCalls(t *testing.T) {
 				}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(TPOTNs, 1)
-				h.wantTotal(TPOTNs, 2000)
+				h.wantCount(snapshot.TPOTNs, 1)
+				h.wantTotal(snapshot.TPOTNs, 2000)
 			},
 		},
 	})
@@ -295,7 +297,7 @@ func TestTokenInputExtraction(t *testing.T) {
 			want: []job{{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "ab", Reasoning: strp("r1r2")}}}}},
 		{name: "osl_not_text_model_output", complete: promptText("a")},
 
-		// TPOT (streaming, RECV_FIRST seen): OSL job first, then TPOT.
+		// TPOT (streaming, RECV_FIRST seen): snapshot.OSL job first, then TPOT.
 		{name: "tpot_text_tail", streaming: true, recvFirst: true, complete: streamingText("a", " b", " c"),
 			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "a b c"}}, {TokenTPOT, TokenInput{Kind: InputText, Text: " b c"}}}},
 		{name: "tpot_no_recv_first", streaming: true, complete: streamingText("a", " b"),
@@ -351,8 +353,8 @@ func TestTokenInputExtractionErrorLogsAndSkips(t *testing.T) {
 		t.Errorf("no warning logged:\n%s", h.log)
 	}
 	// The sample itself is still folded.
-	h.wantCounter(TrackedSamplesCompleted, 1)
-	h.wantCount(SampleLatencyNs, 1)
+	h.wantCounter(snapshot.TrackedSamplesCompleted, 1)
+	h.wantCount(snapshot.SampleLatencyNs, 1)
 }
 
 // TPOT records nothing for a zero count (upstream _compute_value returns
@@ -361,16 +363,16 @@ func TestRecordTokens(t *testing.T) {
 	h := newHarness(t, withTok)
 	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, 0)
 	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, -1)
-	h.wantCount(TPOTNs, 0)
+	h.wantCount(snapshot.TPOTNs, 0)
 	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, 3)
-	if s, _ := h.series(TPOTNs); s.Count != 1 || !s.Total.Float || s.Total.F != 1000.0/3 {
+	if s, _ := h.series(snapshot.TPOTNs); s.Count != 1 || !s.Total.Float || s.Total.F != 1000.0/3 {
 		t.Errorf("tpot = %+v, want one float 1000/3", s.Total)
 	}
-	// ISL/OSL record the count itself, zero included.
+	// snapshot.ISL/snapshot.OSL record the count itself, zero included.
 	h.a.RecordTokens(&TokenJob{Metric: TokenISL}, 0)
 	h.a.RecordTokens(&TokenJob{Metric: TokenOSL}, 7)
-	h.wantCount(ISL, 1)
-	h.wantTotal(OSL, 7)
+	h.wantCount(snapshot.ISL, 1)
+	h.wantTotal(snapshot.OSL, 7)
 	// Without --streaming there is no tpot series: recording is a no-op.
 	h2 := newHarness(t, opts{tokenizer: true})
 	h2.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 5}, 1)
@@ -404,7 +406,7 @@ func TestTokenJobsDoNotAliasTheFrame(t *testing.T) {
 	}
 }
 
-// Without a tokenizer the fold allocates nothing per event, token_ids ISL
+// Without a tokenizer the fold allocates nothing per event, token_ids snapshot.ISL
 // included.
 func TestNoTokenizerFoldDoesNotAllocate(t *testing.T) {
 	h := newHarness(t, streamingNoTok)

@@ -14,12 +14,13 @@ import (
 var ErrNoTemplate = errors.New("no chat template: the tokenizer has none and the request gives none")
 
 // Select returns the template source transformers' get_chat_template
-// picks. With named templates (a list of {name, template} in
-// tokenizer_config.json): a per-request string naming one of them selects
-// it, any other per-request string is the template itself; without one,
-// "tool_use" when hasTools (tools is not None) and it exists, else
-// "default", else an error. With a single template: the per-request string
-// if given, else the tokenizer's.
+// picks from the model's templates (cfg, as tokenize.LoadDir builds them
+// from tokenizer_config.json and the template files). With named
+// templates (the dict form): a per-request string naming one of them
+// selects it, any other per-request string is the template itself;
+// without one, "tool_use" when hasTools (tools is not None) and it exists,
+// else "default", else an error. With a single template: the per-request
+// string if given, else the tokenizer's; neither is ErrNoTemplate.
 func Select(cfg *tokenize.Config, perRequest *string, hasTools bool) (string, error) {
 	if cfg != nil && cfg.ChatTemplates != nil {
 		if perRequest != nil {
@@ -39,15 +40,10 @@ func Select(cfg *tokenize.Config, perRequest *string, hasTools bool) (string, er
 	if perRequest != nil {
 		return *perRequest, nil
 	}
-	if cfg == nil || !hasTemplate(cfg) {
+	if cfg == nil || !cfg.HasChatTemplate {
 		return "", ErrNoTemplate
 	}
 	return cfg.ChatTemplate, nil
-}
-
-func hasTemplate(cfg *tokenize.Config) bool {
-	raw, ok := cfg.Raw["chat_template"]
-	return ok && string(raw) != "null"
 }
 
 // specialTokenNames are transformers' SPECIAL_TOKENS_ATTRIBUTES, whose

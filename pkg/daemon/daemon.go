@@ -25,7 +25,6 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
 	"github.com/mlperf-tools/aggregator/pkg/promexport"
-	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
@@ -58,11 +57,10 @@ type Config struct {
 	// LiveCores is the CPU list of the live lane ("" = the daemon's
 	// inherited mask).
 	LiveCores string
-	// RenderTimeout and RenderMemory are the shardworkers' limits on
-	// chat-template renders (0 and "" = the worker's defaults; memory as
-	// shard.ParseBytes reads it).
+	// RenderTimeout and RenderMemory (bytes) are the shardworkers' limits
+	// on chat-template renders (0 = the worker's defaults).
 	RenderTimeout time.Duration
-	RenderMemory  string
+	RenderMemory  int64
 	Streaming     bool
 	EarlyStopping bool
 	ReadinessPath string
@@ -124,10 +122,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("--prometheus-addr %q: %w", c.PrometheusAddr, err)
 		}
 	}
-	if c.RenderMemory != "" {
-		if n, err := shard.ParseBytes(c.RenderMemory); err != nil || n <= 0 {
-			return fmt.Errorf("--render-memory %q: want a positive size such as 512MiB or 2GiB", c.RenderMemory)
-		}
+	if c.RenderMemory < 0 {
+		return fmt.Errorf("--render-memory must be positive, got %d bytes", c.RenderMemory)
 	}
 	st, err := os.Stat(c.MetricsOutputDir)
 	if err != nil || !st.IsDir() {
@@ -241,7 +237,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			case <-subCtx.Done():
 			}
 			ep := transport.IPCEndpoint(cfg.SocketDir, cfg.ReadinessPath)
-			if err := transport.SendReady(subCtx, ep, cfg.ReadinessID, 5*time.Second); err != nil {
+			if err := transport.SendReady(subCtx, ep, cfg.ReadinessID, transport.ReadyLinger); err != nil {
 				log.Error("readiness signal failed", "endpoint", ep, "err", err)
 			} else {
 				log.Debug("readiness signal sent", "endpoint", ep, "id", cfg.ReadinessID)

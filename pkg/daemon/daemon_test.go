@@ -104,12 +104,12 @@ func TestPublishFinalWritesJSONAndSignalsPubsub(t *testing.T) {
 		t.Fatalf("terminal frame state = %v, want complete", wire.State)
 	}
 	want := map[string]int64{
-		aggregator.TotalSamplesIssued:            2,
-		aggregator.TrackedSamplesIssued:          2,
-		aggregator.TrackedSamplesCompleted:       2,
-		aggregator.TotalDurationNs:               3_000_000,      // ENDED ts - STARTED ts
-		aggregator.TrackedDurationNs:             2_500_200 - 10, // refreshed at finalize
-		aggregator.LegacyLoadgenWindowDurationNs: 2_500_200 - 100,
+		snapshot.TotalSamplesIssued:            2,
+		snapshot.TrackedSamplesIssued:          2,
+		snapshot.TrackedSamplesCompleted:       2,
+		snapshot.TotalDurationNs:               3_000_000,      // ENDED ts - STARTED ts
+		snapshot.TrackedDurationNs:             2_500_200 - 10, // refreshed at finalize
+		snapshot.LegacyLoadgenWindowDurationNs: 2_500_200 - 100,
 	}
 	for _, s := range []*snapshot.Snapshot{file, &wire} {
 		for name, v := range want {
@@ -117,11 +117,11 @@ func TestPublishFinalWritesJSONAndSignalsPubsub(t *testing.T) {
 				t.Errorf("%v snapshot: %s = %d, want %d", s.State, name, got, v)
 			}
 		}
-		lat := series(t, s, aggregator.SampleLatencyNs)
+		lat := series(t, s, snapshot.SampleLatencyNs)
 		if lat.Count != 2 || lat.Total.I != 4_000_000 {
 			t.Errorf("sample_latency_ns count, total = %d, %v; want 2, 4000000", lat.Count, lat.Total)
 		}
-		if isl := series(t, s, aggregator.ISL); isl.Count != 1 || isl.Total.I != 3 {
+		if isl := series(t, s, snapshot.ISL); isl.Count != 1 || isl.Total.I != 3 {
 			t.Errorf("isl count, total = %d, %v; want 1, 3", isl.Count, isl.Total)
 		}
 	}
@@ -166,10 +166,10 @@ func interruptedRun(t *testing.T, stop func(l *live)) {
 		srec(events.SampleComplete, "s1", 5000),
 	)
 	before := l.mustWaitFor("the completion folded", func(s *snapshot.Snapshot) bool {
-		return s.State == snapshot.Live && counter(t, s, aggregator.TrackedSamplesCompleted) == 1
+		return s.State == snapshot.Live && counter(t, s, snapshot.TrackedSamplesCompleted) == 1
 	})
 	// Not refreshed during the run (no STOP yet): the interrupt path must.
-	if got := counter(t, &before, aggregator.TrackedDurationNs); got != 0 {
+	if got := counter(t, &before, snapshot.TrackedDurationNs); got != 0 {
 		t.Fatalf("live tracked_duration_ns = %d before the interrupt, want 0", got)
 	}
 	stop(l)
@@ -178,10 +178,10 @@ func interruptedRun(t *testing.T, stop func(l *live)) {
 		if s.State != snapshot.Interrupted || s.NPendingTasks != 0 {
 			t.Errorf("state, n_pending_tasks = %v, %d; want interrupted, 0", s.State, s.NPendingTasks)
 		}
-		if got := counter(t, &s, aggregator.TrackedDurationNs); got != 5000-1000 {
+		if got := counter(t, &s, snapshot.TrackedDurationNs); got != 5000-1000 {
 			t.Errorf("tracked_duration_ns = %d, want 4000 (last completion - block start)", got)
 		}
-		if got := counter(t, &s, aggregator.LegacyLoadgenWindowDurationNs); got != 5000-2000 {
+		if got := counter(t, &s, snapshot.LegacyLoadgenWindowDurationNs); got != 5000-2000 {
 			t.Errorf("legacy window = %d, want 3000 (s1 completion - first issue)", got)
 		}
 	}
@@ -315,7 +315,7 @@ func TestFinalizeWriteFailureStillFillsSnapshot(t *testing.T) {
 	if err == nil {
 		t.Fatal("write into a missing directory succeeded")
 	}
-	if snap.State != snapshot.Complete || len(snap.Counters) != len(aggregator.CounterNames) {
+	if snap.State != snapshot.Complete || len(snap.Counters) != len(snapshot.CounterNames) {
 		t.Errorf("snapshot not filled: state %v, %d counters", snap.State, len(snap.Counters))
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
@@ -39,10 +41,7 @@ func setupTokenizer(ctx context.Context, cfg *Config, log *slog.Logger) (*tokenS
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer %s: load tokenizer from %s: %w", cfg.Tokenizer, dir, err)
 	}
-	if tok.Config().ChatTemplate == "" && len(tok.Config().ChatTemplates) == 0 {
-		log.Info("the tokenizer has no chat template: structured inputs (messages, tool calls) are counted through upstream's fallback texts unless a request brings its own template",
-			"tokenizer", cfg.Tokenizer)
-	}
+	logChatTemplates(log, cfg.Tokenizer, tok.Config())
 	bin, err := shard.FindBin(cfg.ShardWorker)
 	if err != nil {
 		return nil, fmt.Errorf("--tokenizer needs the shardworker binary: %w", err)
@@ -58,15 +57,33 @@ func setupTokenizer(ctx context.Context, cfg *Config, log *slog.Logger) (*tokenS
 	return ts, nil
 }
 
+// logChatTemplates says at start-up which chat templates the workers will
+// render (tokenize.LoadDir's precedence: template files over
+// tokenizer_config.json), or that there are none.
+func logChatTemplates(log *slog.Logger, name string, c *tokenize.Config) {
+	switch {
+	case !c.HasChatTemplate:
+		log.Info("the tokenizer has no chat template (no chat_template in tokenizer_config.json, no "+
+			tokenize.ChatTemplateFile+", no "+tokenize.ChatTemplateDir+"/*.jinja): structured inputs "+
+			"(messages, tool calls) are counted through upstream's fallback texts unless a request brings its own template",
+			"tokenizer", name)
+	case c.ChatTemplates != nil:
+		names := make([]string, 0, len(c.ChatTemplates))
+		for n := range c.ChatTemplates {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		log.Info("chat templates", "tokenizer", name, "from", c.ChatTemplateSource, "names", strings.Join(names, ","))
+	default:
+		log.Info("chat template", "tokenizer", name, "from", c.ChatTemplateSource)
+	}
+}
+
 // startFunc returns the StartFunc spawning shardworker processes, each
 // pinned to the CPUs it is given (none: the daemon's inherited mask).
 func (ts *tokenSetup) startFunc(cfg *Config, log *slog.Logger) tokqueue.StartFunc {
-	var mem int64
-	if cfg.RenderMemory != "" {
-		mem, _ = shard.ParseBytes(cfg.RenderMemory) // checked by Validate
-	}
 	return ShardStart(WorkerSpec{Bin: ts.bin, TokenizerDir: ts.dir, Identity: ts.identity,
-		RenderTimeout: cfg.RenderTimeout, RenderMemory: mem}, log)
+		RenderTimeout: cfg.RenderTimeout, RenderMemory: cfg.RenderMemory}, log)
 }
 
 // WorkerSpec says how to start shardworkers.

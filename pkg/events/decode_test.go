@@ -279,9 +279,8 @@ func TestDecodeFrame(t *testing.T) {
 	}
 	for name, f := range corrupt {
 		b.Reset()
-		before := d.CorruptFrames
 		err := d.DecodeFrame(f, &b)
-		if !errors.Is(err, ErrCorruptBatch) || len(b.Records) != 0 || d.CorruptFrames != before+1 {
+		if !errors.Is(err, ErrCorruptBatch) || len(b.Records) != 0 {
 			t.Fatalf("%s: err %v, %d records", name, err, len(b.Records))
 		}
 		var rb Batch

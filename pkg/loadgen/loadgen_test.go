@@ -100,14 +100,14 @@ func TestPlayFoldsCleanly(t *testing.T) {
 		t.Fatalf("no counter %s", name)
 		return 0
 	}
-	if got := get(aggregator.TotalSamplesIssued); got != int64(issued) {
+	if got := get(snapshot.TotalSamplesIssued); got != int64(issued) {
 		t.Errorf("total issued %d, want %d", got, issued)
 	}
-	if got := get(aggregator.TrackedSamplesIssued); got != int64(issued-warm) {
+	if got := get(snapshot.TrackedSamplesIssued); got != int64(issued-warm) {
 		t.Errorf("tracked issued %d, want %d", got, issued-warm)
 	}
-	if get(aggregator.TrackedSamplesCompleted) != int64(issued-warm) {
-		t.Errorf("tracked completed %d, want %d", get(aggregator.TrackedSamplesCompleted), issued-warm)
+	if get(snapshot.TrackedSamplesCompleted) != int64(issued-warm) {
+		t.Errorf("tracked completed %d, want %d", get(snapshot.TrackedSamplesCompleted), issued-warm)
 	}
 	if frames < 10 {
 		t.Errorf("only %d frames: batching or session single frames broken", frames)

@@ -270,10 +270,38 @@ func limitWorker(t *testing.T, dir string, procs int) (*Worker, *logBuf) {
 	return w, logs
 }
 
-// TestHostileTemplates: per-request templates that recurse without end,
-// build huge lists, emit huge output or loop for ever make Count fail
-// promptly with an error naming the reason; the worker is dead and reaped,
-// and this process is unharmed.
+// TestSandboxedTemplates: per-request templates Jinja2's sandbox refuses
+// (runaway recursion, a range() beyond 100,000 items) raise in the worker
+// as in Jinja2: the item is counted through upstream's fallback text, the
+// worker stays up and serves the next request.
+func TestSandboxedTemplates(t *testing.T) {
+	w, _ := limitWorker(t, tinyDir(t), 1)
+	for _, tc := range []struct{ tmpl, reason string }{
+		{`{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`, "RecursionError"},
+		{`{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}`, "RecursionError"},
+		{`{% for i in range(50000000) %}{% endfor %}`, "OverflowError"},
+		{`{{ range(50000000) | list | length }}`, "OverflowError"},
+	} {
+		res, err := w.Count(context.Background(), []string{"text", promptPayload(tc.tmpl)},
+			[]chattmpl.Kind{chattmpl.KindText, chattmpl.KindPrompt})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.tmpl, err)
+		}
+		if res[1].Rendered || !strings.Contains(res[1].Fallback, tc.reason) || res[1].Count < 1 {
+			t.Errorf("%s: %+v, want a fallback count naming %s", tc.tmpl, res[1], tc.reason)
+		}
+	}
+	select {
+	case <-w.Exited():
+		t.Fatal("the worker exited")
+	default:
+	}
+}
+
+// TestHostileTemplates: per-request templates that Jinja2 would render
+// without end (huge output, a loop for ever) make Count fail promptly
+// with an error naming the reason; the worker is dead and reaped, and
+// this process is unharmed.
 func TestHostileTemplates(t *testing.T) {
 	for _, tc := range []struct {
 		name, tmpl string
@@ -281,10 +309,8 @@ func TestHostileTemplates(t *testing.T) {
 		exit       int      // expected exit status (0: any)
 		procs      int      // 1: the render competes with the watchdog for the one P
 	}{
-		{"recursion", `{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`, []string{"stack overflow", "render memory limit"}, 0, 1},
-		{"huge range", `{% for i in range(50000000) %}{% endfor %}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 2},
-		{"huge list", `{{ range(50000000) | list | length }}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 1},
 		{"huge output", `{% for i in range(100000) %}{% for j in range(100000) %}{{ "x" * 10000000 }}{% endfor %}{% endfor %}`, []string{"render memory limit"}, ExitRenderLimit, 2},
+		{"huge list", `{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + ["x" * 1000000] %}{% endfor %}{{ ns.l | length }}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 1},
 		{"long loop", `{% for i in range(3000) %}{% for j in range(3000) %}{% for k in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, []string{"render timeout: item 1 (prompt) of batch 1 ran"}, ExitRenderLimit, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -369,7 +395,7 @@ func TestRenderFlags(t *testing.T) {
 		want string // "" = starts
 	}{
 		{[]string{"--render-memory", "12XB"}, `invalid value "12XB" for flag -render-memory`},
-		{[]string{"--render-memory", "0"}, "--render-memory 0: must be positive"},
+		{[]string{"--render-memory", "0"}, `invalid value "0" for flag -render-memory: size "0": must be positive`},
 		{[]string{"--render-timeout", "0s"}, "--render-timeout 0s: must be positive"},
 		{[]string{"--render-memory", "512MiB", "--render-timeout", "250ms"}, ""},
 		{[]string{"--render-memory", "536870912"}, ""},

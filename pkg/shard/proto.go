@@ -113,8 +113,9 @@ type Hello struct {
 
 // ChatInfo is the chat-template set-up a worker announced in its hello.
 type ChatInfo struct {
-	// Template: the tokenizer's tokenizer_config.json has a chat_template
-	// (without one, chat items without a per-request template fall back).
+	// Template: the model has a chat template (tokenizer_config.json's
+	// chat_template, chat_template.jinja or additional_chat_templates/;
+	// without one, chat items without a per-request template fall back).
 	Template bool // "template"
 	// Prefix and Baseline are chattmpl.Counter.Baseline: the tokens of
 	// the prefix user message and of an empty assistant turn, subtracted

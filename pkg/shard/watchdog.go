@@ -293,6 +293,40 @@ func ParseBytes(s string) (int64, error) {
 	return v * mult, nil
 }
 
+// ByteSize is a positive size in bytes as a command-line flag value
+// (flag.Value and pflag.Value): plain bytes or a number with a unit, as
+// ParseBytes reads it. The daemon's and the worker's --render-memory both
+// parse through it, once, at flag time.
+type ByteSize int64
+
+// Set parses s (ParseBytes) and refuses zero.
+func (b *ByteSize) Set(s string) error {
+	v, err := ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	if v == 0 {
+		return fmt.Errorf("size %q: must be positive", s)
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+// String formats b so that Set reads it back: the largest binary unit that
+// divides it ("2GiB", "1536MiB"), else plain bytes.
+func (b *ByteSize) String() string {
+	n := int64(*b)
+	for i := 3; i >= 0; i-- { // TiB, GiB, MiB, KiB
+		if u := byteUnits[i]; n != 0 && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// Type names the value in --help.
+func (*ByteSize) Type() string { return "bytes" }
+
 // FormatBytes formats n for messages: "512 B", "1.5 MiB", "2.0 GiB".
 func FormatBytes(n uint64) string {
 	const unit = 1 << 10

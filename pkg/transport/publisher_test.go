@@ -175,6 +175,46 @@ func TestPublisherBurstKeepsNewest(t *testing.T) {
 	t.Logf("burst of %d x 8 KB frames: python reader got %d (last seq %d) + END", n, sum.Frames, sum.Seqs[len(sum.Seqs)-1])
 }
 
+// TestPublisherSendIsLossless: the same burst through Send reaches a
+// libzmq SUB whole and in order: Send waits for room instead of dropping.
+func TestPublisherSendIsLossless(t *testing.T) {
+	ep := IPCEndpoint(sockDir(t), "ev")
+	p, err := NewPublisher(ep, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(0)
+	sub := startPy(t, "sub.py", "--endpoint", ep, "--timeout", "60")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.WaitSubscribed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 5000
+	for i := range n {
+		if err := p.Send(ctx, snapshotFrame(i, 8<<10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Send(ctx, topicFrame("END", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(10 * time.Second); err != nil {
+		t.Error(err)
+	}
+	var sum subSummary
+	sub.waitJSON(&sum, 30*time.Second)
+	if !sum.End || sum.Frames != n || len(sum.Seqs) != n || sum.Seqs[n-1] != n-1 || !slices.IsSorted(sum.Seqs) {
+		t.Fatalf("lossless reader got %d of %d frames, end=%v", sum.Frames, n, sum.End)
+	}
+	if st := p.Stats(); st.Dropped != 0 {
+		t.Errorf("Send dropped %d frames", st.Dropped)
+	}
+	if err := p.Send(ctx, topicFrame("AFTER", nil)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Close = %v, want ErrClosed", err)
+	}
+}
+
 func TestPublisherTopicFilter(t *testing.T) {
 	ep := IPCEndpoint(sockDir(t), "met")
 	p, err := NewPublisher(ep, nil)
