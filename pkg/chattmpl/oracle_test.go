@@ -16,8 +16,9 @@ import (
 )
 
 // oracleModels are the models whose shipped chat templates the oracle
-// test covers.
-var oracleModels = []string{"deepseek_v3", "llama3", "qwen3", "gemma3", "llama3_1"}
+// test covers, and the demo tokenizer embedded in the binary
+// (internal/demotok).
+var oracleModels = []string{"deepseek_v3", "llama3", "qwen3", "gemma3", "llama3_1", "demo"}
 
 // testCase is one line of testdata/conversations.jsonl.
 type testCase struct {

@@ -62,7 +62,7 @@ func answerTexts(n int) []string {
 	return out
 }
 
-var benchModels = []string{"deepseek_v3", "llama3", "qwen3", "gptoss", "llama2", "gemma3"}
+var benchModels = []string{"deepseek_v3", "llama3", "qwen3", "gptoss", "llama2", "gemma3", "demo"}
 
 var (
 	benchTokOnce sync.Map // name -> *Tokenizer
