@@ -138,7 +138,6 @@ func appendDatetime(dst []byte, secs, micros int64) []byte {
 	return append(dst, 'Z', '"')
 }
 
-
 // AppendJSONString appends s as a JSON string with msgspec's escaping:
 // '"' and '\' backslash-escaped, \b \t \n \f \r by name, other bytes
 // below 0x20 as \u00xx (lowercase hex), everything else (including DEL

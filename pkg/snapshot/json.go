@@ -184,7 +184,6 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 	return AppendPyFloat(dst, f)
 }
 
-
 // appendJSONString writes s as Python's json.dumps does with
 // ensure_ascii=True (jsonstr.Append).
 func appendJSONString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, true) }
