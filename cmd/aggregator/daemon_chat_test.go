@@ -13,6 +13,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // hostileTemplates are per-request chat templates that refuse to render.
@@ -115,11 +116,11 @@ func TestDaemonHostileChatTemplates(t *testing.T) {
 			pending++
 			continue
 		}
-		o, err := c.CountItem(chattmpl.KindPrompt, string(chattmpl.AppendPrompt(nil, p)))
-		if err != nil {
-			t.Fatalf("prompt %d: %v", i, err)
+		o := c.CountItem(tokwork.Prompt, string(tokwork.AppendPrompt(nil, p)))
+		if o.Err != "" {
+			t.Fatalf("prompt %d: %s", i, o.Err)
 		}
-		if hostile && o.Fallback == nil {
+		if hostile && o.Fallback == "" {
 			t.Fatalf("prompt %d: the raising template did not fall back", i)
 		}
 		if !hostile && !o.Rendered {

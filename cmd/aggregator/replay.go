@@ -16,13 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
-	"github.com/mlperf-tools/aggregator/pkg/daemon"
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
-	"github.com/mlperf-tools/aggregator/pkg/hfhub"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
-	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
-	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokpipe"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 )
 
@@ -103,32 +101,19 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	acfg := aggregator.Config{
 		Streaming: f.streaming, SigFigs: f.sigFigs, Buckets: f.buckets, EarlyStopping: es, Log: log,
 	}
-	var (
-		agg   *aggregator.Aggregator
-		queue *tokqueue.Queue
-		start tokqueue.StartFunc
-	)
+	var pipe *tokpipe.Pipeline
 	if f.tokenizer != "" {
-		dir, err := hfhub.ResolveTokenizer(ctx, f.tokenizer, hfhub.Options{Log: log})
-		if err != nil {
-			return fmt.Errorf("--tokenizer: %w", err)
-		}
-		tok, err := tokenize.LoadDir(dir)
-		if err != nil {
-			return fmt.Errorf("--tokenizer %s: load tokenizer from %s: %w", f.tokenizer, dir, err)
-		}
 		// Count in shardworkers, like the daemon: a chat template from the
 		// stream may be hostile, and only a worker process bounds a render.
-		if bin, err := shard.FindBin(""); err == nil {
-			start = daemon.ShardStart(daemon.WorkerSpec{Bin: bin, TokenizerDir: dir, Identity: tok.Identity()}, log)
-		} else {
-			log.Warn("replay: no shardworker binary; counting in this process, where chat templates render without time or memory limits", "err", err)
-			start = tokqueue.InProcStart(tok)
+		// Without a shardworker binary, count here (with a warning).
+		var err error
+		pipe, err = tokpipe.Open(ctx, tokpipe.Options{Tokenizer: f.tokenizer, InProcess: chattmpl.InProcessStart, Log: log})
+		if err != nil {
+			return err
 		}
-		queue = tokqueue.New(func(job *aggregator.TokenJob, n int) { agg.RecordTokens(job, n) }, log)
-		acfg.Tokens = queue
+		acfg.NewTokens = pipe.NewQueue
 	}
-	agg, err = aggregator.New(acfg)
+	agg, err := aggregator.New(acfg)
 	if err != nil {
 		return err
 	}
@@ -224,17 +209,17 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	if bad > 0 {
 		log.Warn("replay: malformed records counted as error.generic", "decode_errors", bad)
 	}
-	if queue != nil && drain {
+	if queue := pipe.Queue(); queue != nil && drain {
 		// The daemon's drain: one worker over every CPU.
 		t0 := time.Now()
 		tokqueue.DrainSync(ctx, queue, tokqueue.DrainConfig{
-			Start: start, Blocks: [][]int{nil}, Procs: runtime.GOMAXPROCS(0), Log: log,
+			Start: pipe.Start, Blocks: [][]int{nil}, Procs: runtime.GOMAXPROCS(0), Log: log,
 		})
 		queue.LogStats()
 		log.Info("replay: token drain done", "elapsed_ms", time.Since(t0).Milliseconds())
 	}
 	var snap snapshot.Snapshot
-	if err := daemon.Finalize(agg, &snap, f.outDir, state, log); err != nil {
+	if err := agg.Finalize(&snap, f.outDir, state); err != nil {
 		return err
 	}
 	log.Info("replay done", "lines", lines, "records", agg.Processed(), "elapsed", time.Since(bar.start).Round(time.Millisecond).String())

@@ -34,7 +34,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -49,6 +48,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // maxStack is the goroutine stack limit (Go's default is 1 GB): a
@@ -130,7 +130,7 @@ func run(args []string) int {
 	counters := make([]shard.ItemCounter, n)
 	var chat shard.ChatInfo
 	for i := range counters {
-		wd.Begin(i, 0, shard.ItemBaseline, chattmpl.KindText)
+		wd.Begin(i, 0, shard.ItemBaseline, tokwork.Text)
 		c, err := chattmpl.NewCounter(tok)
 		wd.End(i)
 		if i == 0 {
@@ -140,7 +140,7 @@ func run(args []string) int {
 			}
 			chat = chatInfo(tok, c, err)
 		}
-		counters[i] = hooks.wrap(itemCounter{c})
+		counters[i] = hooks.wrap(c)
 	}
 	hello := shard.Hello{PID: os.Getpid(), Tokenizer: tok.Identity(), Procs: n, CPUs: affinity(), Chat: chat}
 	log.Info("ready", "tokenizer", hello.Tokenizer, "dir", *dir, "procs", n, "cpus", hello.CPUs,
@@ -152,7 +152,7 @@ func run(args []string) int {
 		Hello: hello,
 		NewCounter: func() shard.ItemCounter {
 			c, _ := chattmpl.NewCounter(tok) // its error was logged at start-up
-			return hooks.wrap(itemCounter{c})
+			return hooks.wrap(c)
 		},
 		Counters: counters,
 		Procs:    n,
@@ -164,21 +164,6 @@ func run(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// itemCounter counts the items of one goroutine with a chattmpl.Counter.
-type itemCounter struct{ c *chattmpl.Counter }
-
-func (ic itemCounter) CountItem(k chattmpl.Kind, payload string) (chattmpl.Outcome, error) {
-	out, err := ic.c.CountItem(k, payload)
-	if err != nil && k == chattmpl.KindText {
-		// chattmpl labels tokenizer errors as errors on rendered text;
-		// a text item's error is the tokenizer's own.
-		if u := errors.Unwrap(err); u != nil {
-			err = u
-		}
-	}
-	return out, err
 }
 
 // chatInfo is the hello's chat-template set-up of c (made for tok, with

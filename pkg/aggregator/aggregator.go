@@ -11,10 +11,13 @@ package aggregator
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
 
+	"github.com/mlperf-tools/aggregator/internal/testhook"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // HDR bounds of the live view, as upstream.
@@ -55,9 +58,11 @@ type Config struct {
 	// EarlyStopping, when non-nil, adds early-stopping estimates to the
 	// tail-latency series of the final snapshot.
 	EarlyStopping *metrics.EarlyStoppingSpec
-	// Tokens receives the text and chat-template token work; nil means no
-	// tokenizer: only pre-tokenized prompts (token_ids) produce ISL.
-	Tokens TokenSink
+	// NewTokens makes the sink of the text and chat-template token work,
+	// recording into the new Aggregator (it is called once, by New, with
+	// the Aggregator as the Recorder); nil means no tokenizer: only
+	// pre-tokenized prompts (token_ids) produce ISL.
+	NewTokens func(rec tokwork.Recorder) tokwork.Sink
 	// Log receives the aggregator's warnings; nil means slog.Default().
 	Log *slog.Logger
 }
@@ -80,7 +85,7 @@ type Aggregator struct {
 	streaming                                 bool
 
 	table  *Table
-	tokens TokenSink
+	tokens tokwork.Sink
 	log    *slog.Logger
 
 	started       bool
@@ -109,7 +114,6 @@ func New(cfg Config) (*Aggregator, error) {
 		reg:          metrics.NewRegistry(cfg.EarlyStopping, cfg.Log),
 		streaming:    cfg.Streaming,
 		table:        NewTable(),
-		tokens:       cfg.Tokens,
 		log:          cfg.Log,
 		sessionStart: none,
 		latency:      -1, isl: -1, osl: -1, ttft: -1, chunkDelta: -1, tpot: -1,
@@ -150,6 +154,9 @@ func New(cfg Config) (*Aggregator, error) {
 			return nil, fmt.Errorf("register series %s: %w", r.name, err)
 		}
 		*r.id = id
+	}
+	if cfg.NewTokens != nil {
+		a.tokens = cfg.NewTokens(a)
 	}
 	return a, nil
 }
@@ -361,4 +368,29 @@ func (a *Aggregator) RefreshDurations() {
 // for snapshot.Complete, HDR-derived otherwise).
 func (a *Aggregator) Build(dst *snapshot.Snapshot, state snapshot.State, pending int64, nowNs int64) {
 	a.reg.Build(dst, state, pending, nowNs)
+}
+
+// Finalize builds the terminal snapshot into snap and writes it atomically
+// to dir/final_snapshot.json: refresh the tracked-duration and LoadGen
+// window counters (as upstream does before publish_final and in its SIGTERM
+// path), build (exact statistics for Complete), write. A write failure is
+// logged and returned; snap is filled either way so the caller can still
+// publish it. The daemon and replay both finish through it.
+func (a *Aggregator) Finalize(snap *snapshot.Snapshot, dir string, state snapshot.State) error {
+	testhook.Pause("finalize.build")
+	a.RefreshDurations()
+	pending := a.Pending()
+	if state == snapshot.Complete && pending > 0 {
+		a.log.Warn("tokenizer drain incomplete", "n_pending_tasks", pending)
+	}
+	a.Build(snap, state, pending, events.MonotonicNs())
+	path := filepath.Join(dir, snapshot.FinalFileName)
+	testhook.Pause("finalize.write")
+	if err := snapshot.WriteFinal(dir, snap); err != nil {
+		a.log.Error("writing final snapshot failed", "path", path, "err", err)
+		return fmt.Errorf("write final snapshot %s: %w", path, err)
+	}
+	a.log.Info("final snapshot written", "path", path, "state", state.String(), "n_pending_tasks", pending,
+		"records", a.processed)
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // testNow is the clock of the test decoder (only malformed payloads use it).
@@ -113,7 +114,7 @@ func newHarness(t *testing.T, o opts) *harness {
 		Log: slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if o.tokenizer || o.failingToken {
 		h.tok = &mockTokenizer{failing: o.failingToken}
-		cfg.Tokens = h.tok
+		cfg.NewTokens = func(tokwork.Recorder) tokwork.Sink { return h.tok }
 	}
 	a, err := New(cfg)
 	if err != nil {
@@ -206,15 +207,15 @@ func (h *harness) wantCounter(name string, want int64) {
 func (h *harness) hasRow(uuid string) bool { return h.a.Table().has([]byte(uuid)) }
 
 // mockTokenizer is upstream conftest's MockBatchTokenizer as a synchronous
-// TokenSink: jobs wait in a buffer until the test flushes them, and each is
+// tokwork.Sink: jobs wait in a buffer until the test flushes them, and each is
 // counted by whitespace splitting exactly as the mock counts its inputs.
 type mockTokenizer struct {
-	jobs    []TokenJob
-	inputs  []TokenInput // every input ever enqueued, for capture tests
+	jobs    []tokwork.Job
+	inputs  []tokwork.Input // every input ever enqueued, for capture tests
 	failing bool
 }
 
-func (m *mockTokenizer) Enqueue(j TokenJob) {
+func (m *mockTokenizer) Enqueue(j tokwork.Job) {
 	m.jobs = append(m.jobs, j)
 	m.inputs = append(m.inputs, j.Input)
 }
@@ -235,11 +236,11 @@ func (m *mockTokenizer) flush(a *Aggregator) {
 }
 
 // mockCount is MockBatchTokenizer.count_batch_async for one input.
-func mockCount(in TokenInput) int {
+func mockCount(in tokwork.Input) int {
 	switch in.Kind {
-	case InputText:
+	case tokwork.Text:
 		return len(strings.Fields(in.Text))
-	case InputMessage:
+	case tokwork.Message:
 		tool := ""
 		if len(in.Message.ToolCalls) > 0 {
 			tool = string(pyvalue.AppendJSON(nil, pyvalue.ArrayOf(in.Message.ToolCalls...)))
@@ -249,7 +250,7 @@ func mockCount(in TokenInput) int {
 			reasoning = *in.Message.Reasoning
 		}
 		return len(strings.Fields(in.Message.Content + " " + reasoning + " " + tool))
-	case InputPrompt:
+	case tokwork.Prompt:
 		var parts []string
 		for _, msg := range in.Prompt.Messages {
 			for _, key := range []string{"content", "reasoning_content", "tool_calls"} {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
 )
@@ -187,7 +188,7 @@ func TestTriggerToolCalls(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0),
 				smpData(done, "s1", 1000, tmo(one("hello world"), noReasoning(), []pyvalue.Value{toolCall()}))),
 			check: func(t *testing.T, h *harness) {
-				if k := h.tok.inputs[0].Kind; k != InputMessage {
+				if k := h.tok.inputs[0].Kind; k != tokwork.Message {
 					t.Errorf("snapshot.OSL input kind = %v, want message", k)
 				}
 				h.drain()
@@ -199,7 +200,7 @@ func TestTriggerToolCalls(t *testing.T) {
 			name: "osl_without_tool_calls_uses_text_path", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0), smpData(done, "s1", 1000, textOutput("hello world"))),
 			check: func(t *testing.T, h *harness) {
-				want := []TokenInput{{Kind: InputText, Text: "hello world"}}
+				want := []tokwork.Input{{Kind: tokwork.Text, Text: "hello world"}}
 				if !reflect.DeepEqual(h.tok.inputs, want) {
 					t.Errorf("inputs = %+v, want %+v", h.tok.inputs, want)
 				}
@@ -213,7 +214,7 @@ func TestTriggerToolCalls(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0),
 				smpData(done, "s1", 1000, tmo(one("answer"), one("private reasoning"), nil))),
 			check: func(t *testing.T, h *harness) {
-				want := []TokenInput{{Kind: InputMessage, Message: events.MessageParts{Content: "answer", Reasoning: strp("private reasoning")}}}
+				want := []tokwork.Input{{Kind: tokwork.Message, Message: events.MessageParts{Content: "answer", Reasoning: strp("private reasoning")}}}
 				if !reflect.DeepEqual(h.tok.inputs, want) {
 					t.Errorf("inputs = %#v, want %#v", h.tok.inputs, want)
 				}
@@ -260,8 +261,8 @@ func TestTokenInputExtraction(t *testing.T) {
 	kwargs := pyvalue.MapOf("enable_thinking", false)
 	choice := pyvalue.Str("auto")
 	type job struct {
-		metric TokenMetric
-		in     TokenInput
+		metric tokwork.Metric
+		in     tokwork.Input
 	}
 	cases := []struct {
 		name      string
@@ -271,49 +272,49 @@ func TestTokenInputExtraction(t *testing.T) {
 		complete  []byte // COMPLETE data
 		want      []job
 	}{
-		{name: "isl_text", issue: promptText("a b"), want: []job{{TokenISL, TokenInput{Kind: InputText, Text: "a b"}}}},
+		{name: "isl_text", issue: promptText("a b"), want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Text, Text: "a b"}}}},
 		{name: "isl_text_beats_messages", issue: prompt(events.PromptData{Text: strp("t"), Messages: msgs}),
-			want: []job{{TokenISL, TokenInput{Kind: InputText, Text: "t"}}}},
+			want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Text, Text: "t"}}}},
 		{name: "isl_empty_text_falls_to_messages",
 			issue: prompt(events.PromptData{Text: strp(""), Messages: msgs, Tools: tools, ChatTemplateKwargs: &kwargs,
 				ChatTemplate: strp("{{x}}"), ToolChoice: &choice}),
-			want: []job{{TokenISL, TokenInput{Kind: InputPrompt, Prompt: events.PromptData{Messages: msgs, Tools: tools,
+			want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Prompt, Prompt: events.PromptData{Messages: msgs, Tools: tools,
 				ChatTemplateKwargs: &kwargs, ChatTemplate: strp("{{x}}"), ToolChoice: &choice}}}}},
 		{name: "isl_empty_messages_tuple_is_not_none", issue: prompt(events.PromptData{Messages: []pyvalue.Value{}}),
-			want: []job{{TokenISL, TokenInput{Kind: InputPrompt, Prompt: events.PromptData{Messages: []pyvalue.Value{}}}}}},
+			want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Prompt, Prompt: events.PromptData{Messages: []pyvalue.Value{}}}}}},
 		{name: "isl_nothing_to_count", issue: prompt(events.PromptData{Text: strp(""), Tools: tools})},
 		{name: "isl_token_ids_counted_at_once", issue: promptIDs(1, 2, 3)},
 		{name: "isl_not_prompt_data", issue: textOutput("x y")},
 
-		{name: "osl_text", complete: textOutput("x y"), want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "x y"}}}},
+		{name: "osl_text", complete: textOutput("x y"), want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "x y"}}}},
 		{name: "osl_streamed_chunks_joined", complete: streamingText("x", " y"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "x y"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "x y"}}}},
 		{name: "osl_empty_output", complete: textOutput("")},
 		{name: "osl_empty_chunks", complete: streamingText()},
 		{name: "osl_empty_reasoning_is_falsy", complete: tmo(one("o"), one(""), nil),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "o"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "o"}}}},
 		{name: "osl_empty_tool_calls_are_falsy", complete: tmo(one("o"), noReasoning(), []pyvalue.Value{}),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "o"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "o"}}}},
 		{name: "osl_reasoning_message", complete: tmo(list("a", "b"), list("r1", "r2"), nil),
-			want: []job{{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "ab", Reasoning: strp("r1r2")}}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "ab", Reasoning: strp("r1r2")}}}}},
 		{name: "osl_not_text_model_output", complete: promptText("a")},
 
 		// TPOT (streaming, RECV_FIRST seen): snapshot.OSL job first, then TPOT.
 		{name: "tpot_text_tail", streaming: true, recvFirst: true, complete: streamingText("a", " b", " c"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "a b c"}}, {TokenTPOT, TokenInput{Kind: InputText, Text: " b c"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "a b c"}}, {tokwork.TPOT, tokwork.Input{Kind: tokwork.Text, Text: " b c"}}}},
 		{name: "tpot_no_recv_first", streaming: true, complete: streamingText("a", " b"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "a b"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "a b"}}}},
 		{name: "tpot_not_streaming", recvFirst: true, complete: streamingText("a", " b"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "a b"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "a b"}}}},
 		{name: "tpot_reasoning_tail_message", streaming: true, recvFirst: true, complete: tmo(one("out"), list("r1", "r2"), nil),
 			want: []job{
-				{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "out", Reasoning: strp("r1r2")}}},
-				{TokenTPOT, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "out", Reasoning: strp("r2")}}},
+				{tokwork.OSL, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "out", Reasoning: strp("r1r2")}}},
+				{tokwork.TPOT, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "out", Reasoning: strp("r2")}}},
 			}},
 		{name: "tpot_str_reasoning_message_even_if_empty", streaming: true, recvFirst: true, complete: tmo(one("out"), one("r"), nil),
 			want: []job{
-				{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "out", Reasoning: strp("r")}}},
-				{TokenTPOT, TokenInput{Kind: InputMessage}},
+				{tokwork.OSL, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "out", Reasoning: strp("r")}}},
+				{tokwork.TPOT, tokwork.Input{Kind: tokwork.Message}},
 			}},
 	}
 	for _, c := range cases {
@@ -327,7 +328,7 @@ func TestTokenInputExtraction(t *testing.T) {
 			var got []job
 			for _, j := range h.tok.jobs {
 				got = append(got, job{j.Metric, j.Input})
-				if j.Metric == TokenTPOT && j.WindowNs != 10 {
+				if j.Metric == tokwork.TPOT && j.WindowNs != 10 {
 					t.Errorf("TPOT window = %d, want 30-20", j.WindowNs)
 				}
 			}
@@ -362,21 +363,21 @@ func TestTokenInputExtractionErrorLogsAndSkips(t *testing.T) {
 // None), and its value is the window over the count as a float.
 func TestRecordTokens(t *testing.T) {
 	h := newHarness(t, withTok)
-	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, 0)
-	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, -1)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 1000}, 0)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 1000}, -1)
 	h.wantCount(snapshot.TPOTNs, 0)
-	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, 3)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 1000}, 3)
 	if s, _ := h.series(snapshot.TPOTNs); s.Count != 1 || !s.Total.Float || s.Total.F != 1000.0/3 {
 		t.Errorf("tpot = %+v, want one float 1000/3", s.Total)
 	}
 	// snapshot.ISL/snapshot.OSL record the count itself, zero included.
-	h.a.RecordTokens(&TokenJob{Metric: TokenISL}, 0)
-	h.a.RecordTokens(&TokenJob{Metric: TokenOSL}, 7)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.ISL}, 0)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.OSL}, 7)
 	h.wantCount(snapshot.ISL, 1)
 	h.wantTotal(snapshot.OSL, 7)
 	// Without --streaming there is no tpot series: recording is a no-op.
 	h2 := newHarness(t, opts{tokenizer: true})
-	h2.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 5}, 1)
+	h2.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 5}, 1)
 }
 
 // Job inputs own their bytes: reusing the frame buffer after Process must

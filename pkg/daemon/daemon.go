@@ -25,6 +25,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
 	"github.com/mlperf-tools/aggregator/pkg/promexport"
+	"github.com/mlperf-tools/aggregator/pkg/tokpipe"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
@@ -176,11 +177,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	// The token pipeline is validated before readiness: a bad tokenizer
 	// or a missing worker binary is a start-up failure (one FATAL line).
-	var (
-		tokens *tokenSetup
-		queue  *tokqueue.Queue
-		agg    *aggregator.Aggregator
-	)
 	acfg := aggregator.Config{
 		Streaming:     cfg.Streaming,
 		SigFigs:       cfg.HDRSigFigs,
@@ -188,13 +184,19 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		EarlyStopping: es,
 		Log:           log,
 	}
+	var pipe *tokpipe.Pipeline
 	if cfg.Tokenizer != "" {
 		var err error
-		if tokens, err = setupTokenizer(ctx, &cfg, log); err != nil {
+		pipe, err = tokpipe.Open(ctx, tokpipe.Options{
+			Tokenizer: cfg.Tokenizer, ShardWorker: cfg.ShardWorker,
+			RenderTimeout: cfg.RenderTimeout, RenderMemory: cfg.RenderMemory,
+			LiveCores: cfg.LiveCores, CoresPerWorker: cfg.CoresPerWorker, DrainWorkers: cfg.DrainWorkers,
+			Log: log,
+		})
+		if err != nil {
 			return err
 		}
-		queue = tokqueue.New(func(job *aggregator.TokenJob, n int) { agg.RecordTokens(job, n) }, log)
-		acfg.Tokens = queue
+		acfg.NewTokens = pipe.NewQueue
 	}
 	agg, err := aggregator.New(acfg)
 	if err != nil {
@@ -250,7 +252,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer close(done)
 	go receive(sub, frames, done, log)
 
-	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release, tokens: tokens, queue: queue,
+	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release, tokens: pipe, queue: pipe.Queue(),
 		results: make(chan tokqueue.Outcome, 64), exp: exp, sub: sub}
 	started = true
 	o.loop(ctx, frames, sigs)
@@ -262,6 +264,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		exp.Close(cfg.PrometheusLinger)
 	})
+	log.Info("daemon done", "records", agg.Processed(), "max_rss_bytes", maxRSSBytes())
 	return nil
 }
 

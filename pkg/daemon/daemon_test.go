@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
@@ -246,77 +245,6 @@ func TestDiskFailureStillPublishesTerminalFrame(t *testing.T) {
 	}
 	if !strings.Contains(l.log.String(), "writing final snapshot failed") {
 		t.Error("write failure not logged")
-	}
-}
-
-// stuckTokens is a TokenSink whose work never completes (upstream's
-// FailingBatchTokenizer / BlockingBatchTokenizer past the drain budget).
-type stuckTokens struct{ n int64 }
-
-func (s *stuckTokens) Enqueue(aggregator.TokenJob) { s.n++ }
-func (s *stuckTokens) Pending() int64              { return s.n }
-
-// Upstream: test_drain_failure_reports_pending_and_finalizes,
-// test_drain_timeout_reports_pending_count,
-// test_publish_final_writes_interrupted_state (n_pending_tasks=3). Token
-// work still pending at the end is reported as n_pending_tasks, never
-// dropped, and the final snapshot is written anyway.
-func TestFinalizeReportsPendingTokenWork(t *testing.T) {
-	cases := []struct {
-		name    string
-		state   snapshot.State
-		prompts int
-	}{
-		{"complete_with_stuck_drain", snapshot.Complete, 1},
-		{"interrupted_with_pending", snapshot.Interrupted, 3},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			logger, logs := testLogger(t)
-			agg, err := aggregator.New(aggregator.Config{Streaming: true, Tokens: &stuckTokens{}, Log: logger})
-			if err != nil {
-				t.Fatal(err)
-			}
-			specs := []events.RecordSpec{rec(events.SessionStartPerformanceTracking, 0)}
-			text := "some text to tokenize"
-			for i := 0; i < c.prompts; i++ {
-				specs = append(specs, events.RecordSpec{Type: events.SampleIssued, TimestampNs: 1000, SampleUUID: string(rune('a' + i)),
-					Data: events.AppendData(nil, events.Data{Kind: events.DataPromptData, PromptData: events.PromptData{Text: &text}})})
-			}
-			agg.Process(decodeSpecs(t, specs...))
-			dir := t.TempDir()
-			var snap snapshot.Snapshot
-			if err := Finalize(agg, &snap, dir, c.state, logger); err != nil {
-				t.Fatal(err)
-			}
-			file := readFinal(t, dir)
-			for _, s := range []*snapshot.Snapshot{&snap, file} {
-				if s.State != c.state || s.NPendingTasks != int64(c.prompts) {
-					t.Errorf("state, n_pending_tasks = %v, %d; want %v, %d", s.State, s.NPendingTasks, c.state, c.prompts)
-				}
-			}
-			if c.state == snapshot.Complete && !strings.Contains(logs.String(), "tokenizer drain incomplete") {
-				t.Error("incomplete drain not logged")
-			}
-		})
-	}
-}
-
-// A failed write is reported, and the snapshot is still filled so the
-// caller can publish it.
-func TestFinalizeWriteFailureStillFillsSnapshot(t *testing.T) {
-	logger, _ := testLogger(t)
-	agg, err := aggregator.New(aggregator.Config{Log: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var snap snapshot.Snapshot
-	err = Finalize(agg, &snap, filepath.Join(t.TempDir(), "missing"), snapshot.Complete, logger)
-	if err == nil {
-		t.Fatal("write into a missing directory succeeded")
-	}
-	if snap.State != snapshot.Complete || len(snap.Counters) != len(snapshot.CounterNames) {
-		t.Errorf("snapshot not filled: state %v, %d counters", snap.State, len(snap.Counters))
 	}
 }
 

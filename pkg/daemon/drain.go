@@ -31,7 +31,7 @@ func (o *owner) startLive() {
 	if o.tokens == nil || o.live != nil || o.drain != nil || o.cfg.TokenizerWorkers == 0 {
 		return
 	}
-	lc := o.tokens.liveConfig(&o.cfg, o.log)
+	lc := o.tokens.LiveConfig(o.cfg.TokenizerWorkers)
 	if o.exp != nil {
 		lc.Start = o.exp.Live.Wrap(lc.Start)
 	}
@@ -83,7 +83,7 @@ func (o *owner) beginDrain() bool {
 		d.timer = time.AfterFunc(d.budget-time.Since(t0), func() { close(d.expired) })
 	}
 	o.drain = d
-	dcfg := o.tokens.drainConfig(&o.cfg, o.log)
+	dcfg := o.tokens.DrainConfig()
 	if o.exp != nil {
 		dcfg.Start = o.exp.Drain.Wrap(dcfg.Start)
 	}

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // ExitRenderLimit is the exit status of a worker whose chat-template
@@ -130,7 +130,7 @@ const ItemBaseline = -1
 // Begin marks slot as rendering item (ItemBaseline for a counter's
 // baseline renders) of kind in batch; End ends it. A nil Watchdog does
 // nothing.
-func (w *Watchdog) Begin(slot int, batch uint64, item int, kind chattmpl.Kind) {
+func (w *Watchdog) Begin(slot int, batch uint64, item int, kind tokwork.Kind) {
 	if w == nil {
 		return
 	}
@@ -194,7 +194,7 @@ func (w *Watchdog) check() string {
 		slot  int
 		batch uint64
 		item  int64
-		kind  chattmpl.Kind
+		kind  tokwork.Kind
 	}
 	var buf [8]render
 	busy := buf[:0]
@@ -204,7 +204,7 @@ func (w *Watchdog) check() string {
 		if start == 0 {
 			continue
 		}
-		r := render{i, s.batch.Load(), s.item.Load(), chattmpl.Kind(s.kind.Load())}
+		r := render{i, s.batch.Load(), s.item.Load(), tokwork.Kind(s.kind.Load())}
 		if s.start.Load() != start {
 			continue // it ended (and maybe another began) meanwhile
 		}
@@ -229,7 +229,7 @@ func (w *Watchdog) check() string {
 }
 
 // describe names a render for the limit message.
-func describe(batch uint64, item int64, kind chattmpl.Kind, slot int) string {
+func describe(batch uint64, item int64, kind tokwork.Kind, slot int) string {
 	switch {
 	case item >= 0:
 		return fmt.Sprintf("item %d (%s) of batch %d", item, kind, batch)

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // Drain defaults.
@@ -25,7 +27,7 @@ const (
 
 // DrainConfig configures the end-of-run drain.
 type DrainConfig struct {
-	Start StartFunc
+	Start tokwork.StartFunc
 	// Blocks are the CPU blocks, one worker per block, pinned to it.
 	Blocks [][]int
 	// Procs overrides each worker's parallelism (0: the block's size).
@@ -95,7 +97,7 @@ func RunDrain(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome
 // drainWorker is one drain worker and what it takes to restart it. It
 // belongs to the goroutine counting its chunk.
 type drainWorker struct {
-	w        Worker
+	w        tokwork.Worker
 	cpus     []int
 	procs    int
 	restarts int
@@ -132,7 +134,7 @@ func (d *drainWorker) kill() {
 }
 
 // count counts b's payloads [i,j) on the worker; an error kills it.
-func (d *drainWorker) count(ctx context.Context, b *Batch, i, j int) ([]Result, error) {
+func (d *drainWorker) count(ctx context.Context, b *Batch, i, j int) ([]tokwork.Result, error) {
 	res, err := d.w.Count(ctx, b.Texts[i:j], b.KindsOf(i, j))
 	if err == nil && len(res) != j-i {
 		err = errCountMismatch(len(res), j-i)
@@ -250,7 +252,7 @@ func isolate(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, i, 
 				kind = b.Kinds[k].String()
 			}
 			cfg.Log.Warn("an item killed its drain worker; it stays pending (n_pending_tasks)", "kind", kind, "err", err)
-			res = []Result{{Count: -1, Err: "killed its worker: " + err.Error()}}
+			res = []tokwork.Result{{Count: -1, Err: "killed its worker: " + err.Error()}}
 		}
 		if !send(ctx, out, Outcome{Batch: b, From: k, Results: res}) {
 			return false

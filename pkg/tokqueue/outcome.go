@@ -1,12 +1,14 @@
 package tokqueue
 
+import "github.com/mlperf-tools/aggregator/pkg/tokwork"
+
 // Outcome is a worker's answer for Batch.Texts[From:From+len(Results)],
 // handed to the owner on a channel. Err non-nil means the whole range
 // failed (nothing in Results).
 type Outcome struct {
 	Batch   *Batch
 	From    int
-	Results []Result
+	Results []tokwork.Result
 	Err     error
 	// Died is true when Err is the worker dying on the batch (not a
 	// cancellation).
