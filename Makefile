@@ -32,8 +32,8 @@ deps:
 TESTBIN := $(abspath $(BIN)/test)
 test: deps vet
 	$(GO) build -race -tags testhooks -o $(TESTBIN)/ ./cmd/aggregator ./cmd/shardworker
-	AGGREGATOR_TEST_BINDIR=$(TESTBIN) $(GO) test -race -count=1 -timeout 15m $(PKGS)
-	$(GO) test -count=1 -timeout 10m -run Parity ./pkg/tokenize/
+	AGGREGATOR_TEST_BINDIR=$(TESTBIN) $(GO) test -race -count=1 -parallel 4 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -timeout 10m -run 'Parity|ScannerVs' ./pkg/tokenize/...
 
 vet:
 	$(GO) vet $(PKGS)

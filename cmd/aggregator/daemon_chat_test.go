@@ -234,6 +234,7 @@ var chatGoldens = []struct{ dir, pkg string }{
 // template gives upstream's final snapshot field by field (floats to the
 // last bit), with the live lane and with the drain alone.
 func TestDaemonChatGolden(t *testing.T) {
+	t.Parallel()
 	for _, g := range chatGoldens {
 		dir := modelDir(t, g.pkg)
 		c := readGolden(t, g.dir)
@@ -258,6 +259,7 @@ func TestDaemonChatGolden(t *testing.T) {
 
 // TestReplayChatGolden: replay --tokenizer gives the same snapshots.
 func TestReplayChatGolden(t *testing.T) {
+	t.Parallel()
 	for _, g := range chatGoldens {
 		dir := modelDir(t, g.pkg)
 		c := readGolden(t, g.dir)
@@ -312,6 +314,7 @@ func templateFileDir(t *testing.T, pkg string) string {
 // the same template (the Llama-3 chat golden) field by field; nothing
 // falls back, and the start-up log names the file.
 func TestDaemonChatTemplateFile(t *testing.T) {
+	t.Parallel()
 	dir := templateFileDir(t, "tokenizer-llama3")
 	g := chatGoldens[0]
 	c := readGolden(t, g.dir)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -86,7 +87,7 @@ func launchBin(t *testing.T, bin, events string, env []string, during func(out s
 	args := append([]string{"testdata/launcher.py", "--aggregator", bin, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
 	args = append(append(args, "--"), daemonArgs...)
 	cmd := exec.Command(python, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), runEnv+"="+t.Name()), env...)
 	cmd.Stderr = os.Stderr
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -116,6 +117,7 @@ func launchBin(t *testing.T, bin, events string, env []string, during func(out s
 // chat template) gives upstream's final snapshot fed the HF library's
 // counts, field by field, with the live lane and with the drain alone.
 func TestDaemonTokensGolden(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	for _, workers := range []string{"2", "0"} {
@@ -145,6 +147,7 @@ func TestDaemonTokensGolden(t *testing.T) {
 // TestReplayTokensGolden: replay --tokenizer drains in-process at the end
 // of the stream and gives the same snapshot.
 func TestReplayTokensGolden(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	out := t.TempDir()
@@ -161,9 +164,14 @@ type worker struct {
 	cpus      string
 }
 
+// runEnv marks the processes of one test's daemon (inherited by its
+// workers), so tests that look for workers in /proc can run in parallel.
+const runEnv = "AGGREGATOR_TEST_RUN"
+
 // shardWorkers lists the live shardworker processes started from the
-// test's binary.
-func shardWorkers() []worker {
+// test's binary by the daemon of test run (its t.Name()).
+func shardWorkers(run string) []worker {
+	marker := []byte(runEnv + "=" + run + "\x00")
 	ents, _ := os.ReadDir("/proc")
 	var ws []worker
 	for _, e := range ents {
@@ -173,6 +181,9 @@ func shardWorkers() []worker {
 		}
 		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
 		if err != nil || exe != shardWorkerPath {
+			continue
+		}
+		if env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ")); err != nil || !bytes.Contains(env, marker) {
 			continue
 		}
 		w := worker{pid: pid}
@@ -202,12 +213,12 @@ func shardWorkers() []worker {
 	return ws
 }
 
-// noOrphans fails if any shardworker of this test binary is still alive.
+// noOrphans fails if any shardworker of this test's daemons is still alive.
 func noOrphans(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		ws := shardWorkers()
+		ws := shardWorkers(t.Name())
 		if len(ws) == 0 {
 			return
 		}
@@ -226,6 +237,7 @@ func noOrphans(t *testing.T) {
 // batch is re-queued, the lane restarts it, and the final snapshot is still
 // upstream's, exactly.
 func TestDaemonLiveShardKilled(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	var killed []int
@@ -254,9 +266,11 @@ func TestDaemonLiveShardKilled(t *testing.T) {
 			return
 		}
 	}
-	// Paced over ~7 s: a -race worker on a loaded machine takes seconds to
-	// come back, and the restart must happen before ENDED.
-	res, out := launchEnv(t, events, nil, during, []string{"--batch", "20", "--pace", "0.04"},
+	// A -race worker on a loaded machine takes seconds to start: the
+	// launcher holds the rest of the run until the first one is up (so it
+	// is killed with work still to come), and ENDED until the second.
+	res, out := launchEnv(t, events, nil, during, []string{"--batch", "20", "--pace", "0.02",
+		"--hold", "400:1:live token worker started", "--hold", "ended:2:live token worker started"},
 		append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", "1"}, args...))
 	if res.Exit != 0 {
 		t.Fatalf("exit %d", res.Exit)
@@ -369,7 +383,7 @@ func TestDaemonDrainWorkerKilled(t *testing.T) {
 			if b, _ := os.ReadFile(filepath.Join(out, "daemon.log")); !strings.Contains(string(b), "drain workers ready") {
 				continue
 			}
-			ws := shardWorkers()
+			ws := shardWorkers(t.Name())
 			mu.Lock()
 			if len(ws) == 2 && len(seen) == 0 {
 				seen = ws
@@ -465,6 +479,7 @@ func TestDaemonDrainTimeout(t *testing.T) {
 // TestDaemonSIGTERMDuringDrain: SIGTERM while draining stops the drain,
 // kills the workers and writes an interrupted final snapshot; exit 0.
 func TestDaemonSIGTERMDuringDrain(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events := slowEvents(t, 100, 200*time.Millisecond)
 	n := 2 + 2*100 + 1
@@ -496,6 +511,7 @@ func TestDaemonSIGTERMDuringDrain(t *testing.T) {
 // loaded exactly fails start-up with one FATAL line naming --tokenizer, the
 // file and the reason, before readiness (no .ready marker), exit 1.
 func TestDaemonBadTokenizerIsFatal(t *testing.T) {
+	t.Parallel()
 	// A valid rank file: every byte, then a few merged tokens.
 	var ranks strings.Builder
 	for b := range 256 {
@@ -628,6 +644,7 @@ func llama3RankDir(t *testing.T) string {
 // the same model: Llama-3 as a rank file gives the token golden (upstream's
 // final snapshot fed the HF library's counts) field by field.
 func TestDaemonTiktokenRepo(t *testing.T) {
+	t.Parallel()
 	dir := llama3RankDir(t)
 	events, expected, args := tokensGolden(t)
 	res, out := launchEnv(t, events, nil, nil, []string{"--batch", "50", "--pace", "0.03"},

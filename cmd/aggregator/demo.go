@@ -200,12 +200,7 @@ func runDemo(ctx context.Context, f *demoFlags, lf *logFlags, log *slog.Logger, 
 		return fmt.Errorf("daemon: %w", daemonErr)
 	}
 	path := filepath.Join(outDir, snapshot.FinalFileName)
-	fh, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("read final snapshot: %w", err)
-	}
-	defer fh.Close()
-	final, err := snapshot.ReadJSON(fh)
+	final, err := snapshot.ReadFinal(outDir)
 	if err != nil {
 		return fmt.Errorf("read final snapshot: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 // it must start the daemon, show live rows, and end with a complete final
 // snapshot whose summary counts the samples it played.
 func TestDemoRunsEndToEnd(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binPath, "demo", "--block", "0.8", "--publish-interval", "0.2").CombinedOutput()
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)

@@ -31,6 +31,7 @@ func lastFrameState(t *testing.T, res launchResult) string {
 // statistics, no early-stopping map. Framed as upstream batches it (the
 // marker and ENDED in one batch frame) and as single-record frames.
 func TestDaemonInterruptedMarker(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "interrupted-marker")
 	for _, framing := range []struct{ batch, pace string }{{"500", "0.05"}, {"1", "0"}} {
 		t.Run("batch="+framing.batch, func(t *testing.T) {
@@ -57,6 +58,7 @@ func TestDaemonInterruptedMarker(t *testing.T) {
 // stream's last 52 records are one frame) changes nothing: the final is
 // upstream's complete snapshot.
 func TestDaemonMarkerAfterEnded(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "marker-after-ended")
 	res, out := launch(t, c.events(), []string{"--batch", "500", "--pace", "0.05"}, c.args)
 	if res.Exit != 0 {
@@ -73,6 +75,7 @@ func TestDaemonMarkerAfterEnded(t *testing.T) {
 // upstream's interrupted final (n_pending_tasks 0), with the live lane and
 // with the drain alone.
 func TestDaemonTokensInterrupted(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	c := readGolden(t, "../../testdata/tokens-interrupted")
 	for _, workers := range []string{"4", "0"} {
@@ -97,6 +100,7 @@ func TestDaemonTokensInterrupted(t *testing.T) {
 // alone; no drain worker is started. With a live lane, whatever it counted
 // is recorded and the rest stays pending.
 func TestDaemonZeroDrainBudget(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	c := readGolden(t, "../../testdata/tokens-nodrain")
 	want := finalPending(t, c.expected)
@@ -159,6 +163,7 @@ func noDrainStarted(t *testing.T, out string) {
 // off; the final snapshot is still published (one frame) and written. The
 // live token lane keeps its own cadence.
 func TestDaemonPublishIntervalZero(t *testing.T) {
+	t.Parallel()
 	t.Run("no tokenizer", func(t *testing.T) {
 		t.Parallel()
 		c := golden(t, "streaming")
@@ -210,6 +215,7 @@ var finalizePoints = []string{"ended", "finalize.build", "finalize.write", "snap
 //
 // Either way: exit 0, one complete final_snapshot.json, no temp file.
 func TestDaemonFinalizeWriteOnce(t *testing.T) {
+	t.Parallel()
 	bin := binPath // test binaries carry the pauses (internal/testbin)
 	full := golden(t, "streaming")
 	cut := golden(t, "interrupted")

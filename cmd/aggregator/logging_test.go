@@ -32,6 +32,7 @@ func clampEvents(t *testing.T) string {
 // (they used to bypass the configured logger), and --log-level error
 // silences them.
 func TestDaemonLogFlagsReachEveryLogger(t *testing.T) {
+	t.Parallel()
 	events := clampEvents(t)
 	for _, level := range []string{"info", "error"} {
 		t.Run(level, func(t *testing.T) {

@@ -23,6 +23,7 @@ const repoRoot = "../.."
 // snapshots (complete, interrupted, incomplete drain), --json, and the
 // one-line FATAL errors of bad input.
 func TestReportCLI(t *testing.T) {
+	t.Parallel()
 	dirs, err := filepath.Glob(filepath.Join(repoRoot, "testdata/report/*/args"))
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no cases: %v", err)
@@ -100,6 +101,7 @@ func writeOrRemove(t *testing.T, path string, data []byte) {
 // same as without it, and the file is one self-contained page with a plot
 // per non-empty series.
 func TestReportHTMLFlag(t *testing.T) {
+	t.Parallel()
 	in := filepath.Join(repoRoot, "testdata/tokens-golden/expected.json")
 	out := filepath.Join(t.TempDir(), "report.html")
 	withHTML, err := exec.Command(binPath, "report", in, "--html", out).Output()

@@ -14,6 +14,7 @@ import (
 // for the prompt or the assistant message (whose agreement with
 // transformers + HF tokenizers is pkg/chattmpl's oracle test).
 func TestTokensCountChat(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	lines := []string{
 		`{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "héllo"}]}`,
@@ -63,6 +64,7 @@ func TestTokensCountChat(t *testing.T) {
 // warning naming it; the other lines are counted; the run exits 1. Only
 // a bad flag combination stops the run at once.
 func TestTokensCountChatBadLines(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	env := tokensEnv(t)
 	const ok = `{"messages": [{"role": "user", "content": "x"}]}`
@@ -103,6 +105,7 @@ func TestTokensCountChatBadLines(t *testing.T) {
 // TestTokensCountChatJSONL: --chat --jsonl is --chat (its lines are JSON
 // lines).
 func TestTokensCountChatJSONL(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	env := tokensEnv(t)
 	in := `{"messages": [{"role": "user", "content": "héllo"}]}` + "\n" + `{"assistant": {"content": "The answer is 42."}}` + "\n"
@@ -118,6 +121,7 @@ func TestTokensCountChatJSONL(t *testing.T) {
 // them) neither crash nor hang `tokens count --chat`: each is counted
 // through upstream's fallback text, as the daemon counts it.
 func TestTokensCountChatSandbox(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	env := tokensEnv(t)
 	var in strings.Builder
@@ -152,6 +156,7 @@ func TestTokensCountChatSandbox(t *testing.T) {
 // prompt), as the daemon counts it, with a warning; --no-fallback makes it
 // an error; a line that brings its own template is rendered.
 func TestTokensCountChatNoTemplate(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	env := tokensEnv(t)
 	line := `{"messages": [{"role": "user", "content": "x"}]}` + "\n"

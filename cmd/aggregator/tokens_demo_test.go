@@ -17,6 +17,7 @@ import (
 // as pkg/chattmpl does (whose agreement with Jinja2 + HF on this template
 // is chattmpl's TestOracle).
 func TestTokensCountDemoTokenizer(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := demotok.WriteDir(dir); err != nil {
 		t.Fatal(err)

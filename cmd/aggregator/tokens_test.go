@@ -166,6 +166,7 @@ func joinLines(texts []string) string { return strings.Join(texts, "\n") + "\n" 
 // library's counts; --ids equal to its ids; for the real Llama-3 files and
 // the tiny fixture the other tests use.
 func TestTokensCountMatchesOracle(t *testing.T) {
+	t.Parallel()
 	t.Run("llama3", func(t *testing.T) { matchOracle(t, llama3Dir(t)) })
 	t.Run("tiny", func(t *testing.T) { matchOracle(t, tinyDir(t)) })
 }
@@ -195,6 +196,7 @@ func matchOracle(t *testing.T, dir string) {
 // unless --strip-cr; a last line without "\n" counts; empty input prints
 // nothing.
 func TestTokensCountLines(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	env := tokensEnv(t)
 	input := "one\r\ntwo\rthree\n\n  \nlast"
@@ -214,6 +216,7 @@ func TestTokensCountLines(t *testing.T) {
 // TestTokensCountHugeLine: a 1.5 MB line (and the same text as a JSON line)
 // is counted whole, exactly.
 func TestTokensCountHugeLine(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	var b strings.Builder
 	for i := 0; b.Len() < 1_500_000; i++ {
@@ -235,6 +238,7 @@ func TestTokensCountHugeLine(t *testing.T) {
 // ignored) exactly as the same texts as plain lines; --json-out wraps each
 // count; several FILEs and "-" are read in order.
 func TestTokensCountJSONL(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	env := tokensEnv(t)
 	var texts []string
@@ -306,6 +310,7 @@ func fatalLine(t *testing.T, stderr string, err error, want ...string) {
 // naming it; the lines after it are still counted (as the HF library
 // counts them); the run exits 1 with one FATAL line listing the failures.
 func TestTokensCountBadInput(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	env := tokensEnv(t)
 	good := `{"text": "fine"}` + "\n"
@@ -406,6 +411,7 @@ func failedRun(t *testing.T, stderr string, err error, failed, lines int, positi
 // be counted (lone surrogates, invalid UTF-8) are all counted, each equal
 // to the HF library's count of its text.
 func TestTokensCountKeepsGoing(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	env := tokensEnv(t)
 	const n = 3000
@@ -446,6 +452,7 @@ func TestTokensCountKeepsGoing(t *testing.T) {
 // TestTokensCountFatal: unusable --tokenizer values, inputs and
 // subcommands fail with one FATAL line.
 func TestTokensCountFatal(t *testing.T) {
+	t.Parallel()
 	env := tokensEnv(t)
 	empty := t.TempDir()
 	cases := []struct {
@@ -481,6 +488,7 @@ func TestTokensCountFatal(t *testing.T) {
 // a relative symlink into blobs/), offline, via HF_HUB_CACHE or
 // --cache-dir, by branch or by commit, and counts as the local directory.
 func TestTokensCountFromHFCache(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	const commit = "0123456789abcdef0123456789abcdef01234567"
 	home := t.TempDir()
@@ -535,6 +543,7 @@ func TestTokensCountFromHFCache(t *testing.T) {
 // TestReadLine: lines longer than the reader's buffer come back whole; only
 // "\n" ends a line; a last line without it counts; an empty tail does not.
 func TestReadLine(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("0123456789", 50)
 	input := long + "\n\n" + "a\r\n" + long + "x" // last line longer than the buffer, no "\n"
 	want := []string{long, "", "a\r", long + "x"}
@@ -557,6 +566,7 @@ func TestReadLine(t *testing.T) {
 }
 
 func TestJSONLText(t *testing.T) {
+	t.Parallel()
 	for line, want := range map[string]string{
 		`{"text": "plain"}`:                     "plain",
 		`{"text": "a", "text": "last wins"}`:    "last wins",
@@ -582,6 +592,7 @@ func TestJSONLText(t *testing.T) {
 // through the same resolution and loading: Llama-3 as a rank file counts
 // and encodes like the HF library with Llama-3's tokenizer.json.
 func TestTokensCountTiktokenRepo(t *testing.T) {
+	t.Parallel()
 	ids := oracleIDs(t, llama3Dir(t), sampleTexts)
 	env := tokensEnv(t)
 	dir := llama3RankDir(t)

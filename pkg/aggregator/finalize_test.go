@@ -1,7 +1,6 @@
 package aggregator
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,12 +12,7 @@ import (
 // readFinal reads dir/final_snapshot.json.
 func readFinal(t *testing.T, dir string) *snapshot.Snapshot {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, snapshot.FinalFileName))
-	if err != nil {
-		t.Fatalf("final snapshot: %v", err)
-	}
-	defer f.Close()
-	s, err := snapshot.ReadJSON(f)
+	s, err := snapshot.ReadFinal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

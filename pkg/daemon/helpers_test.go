@@ -275,14 +275,9 @@ func series(t *testing.T, s *snapshot.Snapshot, name string) snapshot.Series {
 // readFinal parses OUT/final_snapshot.json.
 func readFinal(t *testing.T, dir string) *snapshot.Snapshot {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, snapshot.FinalFileName))
+	s, err := snapshot.ReadFinal(dir)
 	if err != nil {
-		t.Fatalf("final snapshot: %v", err)
-	}
-	defer f.Close()
-	s, err := snapshot.ReadJSON(f)
-	if err != nil {
-		t.Fatalf("final snapshot: %v", err)
+		t.Fatal(err)
 	}
 	return s
 }
