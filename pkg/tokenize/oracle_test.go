@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/mlperf-tools/aggregator/internal/tokoracle"
@@ -41,6 +42,29 @@ func modelDir(t testing.TB, name string) string {
 		t.Skip(err)
 	}
 	return m.Dir
+}
+
+var (
+	loadedMu sync.Mutex
+	loaded   = map[string]*Tokenizer{}
+)
+
+// loadModel loads a real model's tokenizer once per test binary (a load
+// takes seconds under -race; a Tokenizer is safe for concurrent use).
+func loadModel(t testing.TB, name string) *Tokenizer {
+	t.Helper()
+	dir := modelDir(t, name)
+	loadedMu.Lock()
+	defer loadedMu.Unlock()
+	if tok, ok := loaded[name]; ok {
+		return tok
+	}
+	tok, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded[name] = tok
+	return tok
 }
 
 // oracleEncode returns HF's ids for each text (texts are raw bytes).
