@@ -19,6 +19,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/progress"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 	"github.com/mlperf-tools/aggregator/pkg/tokpipe"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
@@ -118,7 +119,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 		return err
 	}
 	showProgress := f.progress == "always" || (f.progress == "auto" && stderrIsTerminal())
-	bar := newProgress(stderr, size, showProgress)
+	bar := progress.NewBar(stderr, size, showProgress)
 
 	var (
 		dec      events.Decoder
@@ -178,7 +179,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 		ends = append(ends, len(payloads))
 		if len(ends) == replayBatch {
 			ended = flush()
-			bar.update(readN)
+			bar.Update(readN)
 		}
 		if ctx != nil && ctx.Err() != nil {
 			return ctx.Err()
@@ -190,7 +191,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	if !ended && len(ends) > 0 {
 		ended = flush()
 	}
-	bar.done(counted.n)
+	bar.Done(counted.n)
 	if !ended {
 		switch f.missingEnded {
 		case "error":
@@ -222,7 +223,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	if err := agg.Finalize(&snap, f.outDir, state); err != nil {
 		return err
 	}
-	log.Info("replay done", "lines", lines, "records", agg.Processed(), "elapsed", time.Since(bar.start).Round(time.Millisecond).String())
+	log.Info("replay done", "lines", lines, "records", agg.Processed(), "elapsed", time.Since(bar.Start).Round(time.Millisecond).String())
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/daemon"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/progress"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 )
 
@@ -149,7 +150,15 @@ It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := lf.logger(cmd.ErrOrStderr())
+			// On a terminal the drain's progress bar stays under the log
+			// lines, which go through it.
+			var bar *progress.Line
+			logOut := cmd.ErrOrStderr()
+			if logOut == os.Stderr && stderrIsTerminal() {
+				bar = progress.NewLine(os.Stderr)
+				logOut = bar
+			}
+			log, err := lf.logger(logOut)
 			if err != nil {
 				return err
 			}
@@ -160,6 +169,7 @@ It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
 			if cfg.DrainTimeout, err = df.drainBudget(cmd); err != nil {
 				return err
 			}
+			cfg.Progress = bar
 			return daemon.Run(context.Background(), cfg, log)
 		},
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/progress"
 	"github.com/mlperf-tools/aggregator/pkg/promexport"
 	"github.com/mlperf-tools/aggregator/pkg/tokpipe"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
@@ -72,6 +73,10 @@ type Config struct {
 	// PrometheusAddr, when set, serves GET /metrics there (HOST:PORT; an
 	// empty host is 127.0.0.1, see promexport.ResolveAddr).
 	PrometheusAddr string
+	// Progress, when set (stderr is a terminal), shows the drain's
+	// progress bar in place under the log lines (which must go through it
+	// too); nil logs a progress line per second instead.
+	Progress *progress.Line
 	// PrometheusLinger: after the final snapshot, how long the endpoint
 	// waits for one scrape of the final numbers before shutting down
 	// (0 = shut down at once).

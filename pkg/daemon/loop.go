@@ -76,8 +76,12 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 	o.export(nil)
 	for {
 		var drainDone, drainDeadline <-chan struct{}
+		var drainReport <-chan time.Time
 		if o.drain != nil {
 			drainDone, drainDeadline = o.drain.done, o.drain.expired
+			if o.drain.report != nil {
+				drainReport = o.drain.report.C
+			}
 		}
 		select {
 		case frame, ok := <-frames:
@@ -113,6 +117,8 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 			}
 		case out := <-o.results:
 			o.handle(out)
+		case now := <-drainReport:
+			o.reportDrain(now)
 		case <-drainDone:
 			o.log.Info("drain finished", "elapsed_ms", time.Since(o.drain.start).Milliseconds())
 			o.finish(o.agg.FinalState())

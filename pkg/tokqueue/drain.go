@@ -83,6 +83,20 @@ func RunDrain(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome
 	log.Info("drain workers ready", "workers", len(workers), "of", len(cfg.Blocks), "warm_ms", time.Since(t0).Milliseconds(),
 		"texts", len(b.Texts))
 	bounds := splitByLength(b.Texts, len(workers))
+	plan := make([]Chunk, len(workers))
+	for i, w := range workers {
+		w.index = i
+		plan[i] = Chunk{PID: w.w.Pid(), CPUs: cpusString(w.cpus), From: bounds[i], To: bounds[i+1]}
+		for _, s := range b.Texts[bounds[i]:bounds[i+1]] {
+			plan[i].Bytes += len(s)
+		}
+	}
+	if !send(ctx, out, Outcome{Batch: b, Plan: plan, Worker: -1}) {
+		for _, w := range workers {
+			w.kill()
+		}
+		return
+	}
 	var wg sync.WaitGroup
 	for i, w := range workers {
 		wg.Add(1)
@@ -101,10 +115,12 @@ type drainWorker struct {
 	cpus     []int
 	procs    int
 	restarts int
+	index    int // in the drain's plan
 }
 
-// ensure restarts the worker if it is dead; false when it cannot be.
-func (d *drainWorker) ensure(ctx context.Context, cfg DrainConfig) bool {
+// ensure restarts the worker if it is dead (and tells the owner, on out);
+// false when it cannot be.
+func (d *drainWorker) ensure(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome) bool {
 	if d.w != nil {
 		return true
 	}
@@ -123,7 +139,7 @@ func (d *drainWorker) ensure(ctx context.Context, cfg DrainConfig) bool {
 	d.w = w
 	cfg.Log.Info("drain worker restarted", "pid", w.Pid(), "cpus", cpusString(d.cpus), "restart_ms", time.Since(t0).Milliseconds(),
 		"restarts", d.restarts)
-	return true
+	return send(ctx, out, Outcome{Batch: b, Worker: d.index, Restarted: w.Pid()})
 }
 
 func (d *drainWorker) kill() {
@@ -202,7 +218,7 @@ func countChunk(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, 
 			size += len(b.Texts[j])
 			j++
 		}
-		if !w.ensure(ctx, cfg) {
+		if !w.ensure(ctx, cfg, b, out) {
 			if ctx.Err() == nil {
 				cfg.Log.Warn("drain worker gone; the rest of its chunk stays pending", "cpus", cpusString(w.cpus),
 					"restarts", w.restarts, "uncounted_texts", hi-i)
@@ -223,7 +239,7 @@ func countChunk(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, 
 			i = j
 			continue
 		}
-		if !send(ctx, out, Outcome{Batch: b, From: i, Results: res}) {
+		if !send(ctx, out, Outcome{Batch: b, From: i, Results: res, Worker: w.index}) {
 			return
 		}
 		i = j
@@ -235,7 +251,7 @@ func countChunk(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, 
 // fails; the rest are counted. False when the worker cannot go on.
 func isolate(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, i, j int, out chan<- Outcome) bool {
 	for k := i; k < j; k++ {
-		if !w.ensure(ctx, cfg) {
+		if !w.ensure(ctx, cfg, b, out) {
 			if ctx.Err() == nil {
 				cfg.Log.Warn("drain worker gone; the rest of its chunk stays pending", "cpus", cpusString(w.cpus),
 					"restarts", w.restarts)
@@ -254,7 +270,7 @@ func isolate(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, i, 
 			cfg.Log.Warn("an item killed its drain worker; it stays pending (n_pending_tasks)", "kind", kind, "err", err)
 			res = []tokwork.Result{{Count: -1, Err: "killed its worker: " + err.Error()}}
 		}
-		if !send(ctx, out, Outcome{Batch: b, From: k, Results: res}) {
+		if !send(ctx, out, Outcome{Batch: b, From: k, Results: res, Worker: w.index}) {
 			return false
 		}
 	}

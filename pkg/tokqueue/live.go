@@ -162,14 +162,14 @@ func (l *Live) run() {
 				l.setWorker(nil)
 				// Deliver the failure first (the owner re-queues now),
 				// then wait out the back-off before the next start.
-				if !l.send(Outcome{Batch: b, Err: err, Died: true}) || !sleepCtx(l.ctx, backoff) {
+				if !l.send(Outcome{Batch: b, Err: err, Died: true, Worker: -1}) || !sleepCtx(l.ctx, backoff) {
 					return
 				}
 				backoff = min(2*backoff, liveMaxBackoff)
 				continue
 			}
 			backoff = liveMinBackoff
-			if !l.send(Outcome{Batch: b, Results: res}) {
+			if !l.send(Outcome{Batch: b, Results: res, Worker: -1}) {
 				return
 			}
 		}
