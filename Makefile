@@ -27,10 +27,13 @@ deps:
 
 ## test: the whole suite, race detector on, with its real peers installed;
 ## then the tokenizer parity run over the large texts, which -race makes
-## too slow to do in full (it checks one large text under -race).
+## too slow to do in full (it checks one large text under -race). The
+## binaries the process tests run are built once, first (internal/testbin).
+TESTBIN := $(abspath $(BIN)/test)
 test: deps vet
-	$(GO) test -race -count=1 -timeout 15m $(PKGS)
-	$(GO) test -count=1 -timeout 10m -run Parity ./pkg/tokenize/
+	$(GO) build -race -tags testhooks -o $(TESTBIN)/ ./cmd/aggregator ./cmd/shardworker
+	AGGREGATOR_TEST_BINDIR=$(TESTBIN) $(GO) test -race -count=1 -parallel 4 -timeout 15m $(PKGS)
+	$(GO) test -count=1 -timeout 10m -run 'Parity|ScannerVs' ./pkg/tokenize/...
 
 vet:
 	$(GO) vet $(PKGS)

@@ -7,7 +7,7 @@
 # wordpiece, wordlevel, unigram (trained by the HF library) and
 # tiktoken_cl100k (npm tiktoken's rank file; HF runs the equivalent
 # tokenizer.json that transformers' TikTokenConverter builds).
-#   scripts/bench-tokenize.sh [-models deepseek_v3,llama3,llama2,qwen3,gptoss,wordpiece,wordlevel,unigram,tiktoken_cl100k] [-texts 16] [-rounds 5]
+#   scripts/bench-tokenize.sh [-models deepseek_v3,llama3,llama2,qwen3,gptoss,demo,wordpiece,wordlevel,unigram,tiktoken_cl100k] [-texts 16] [-rounds 5]
 set -euo pipefail
 # go.mod needs Go 1.27: use the approved toolchain unless one is chosen.
 [ "${GOTOOLCHAIN:-local}" != local ] || export GOTOOLCHAIN=go1.27.3

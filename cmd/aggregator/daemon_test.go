@@ -89,6 +89,7 @@ func counterOf(t *testing.T, snap []any, name string) float64 {
 // batch and single frames, live snapshots, ENDED, final snapshot equal to
 // upstream's for the same stream, exit 0.
 func TestDaemonLikeBenchmark(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "streaming")
 	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--batch", "100", "--pace", "0.03"},
 		append([]string{"--publish-interval", "0.05"}, c.args...))
@@ -168,6 +169,7 @@ func fileCounter(t *testing.T, file map[string]any, name string) float64 {
 // daemon writes an INTERRUPTED snapshot whose counters (durations refreshed)
 // equal upstream's SIGTERM path on the same prefix, and exits 0.
 func TestDaemonSIGTERMWritesInterrupted(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "interrupted")
 	n := countLines(t, filepath.Join(c.dir, "events.jsonl.gz"))
 	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"),
@@ -184,6 +186,7 @@ func TestDaemonSIGTERMWritesInterrupted(t *testing.T) {
 // TestDaemonIgnoresSIGINT: SIGINT mid-run changes nothing; ENDED still
 // drives a complete final snapshot equal to upstream's.
 func TestDaemonIgnoresSIGINT(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "nonstreaming")
 	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"),
 		[]string{"--mode", "sigint", "--stop-after", "300", "--batch", "50"}, c.args)
@@ -200,6 +203,7 @@ func TestDaemonIgnoresSIGINT(t *testing.T) {
 // batch: each becomes error.generic (total_samples_failed), and every other
 // item is still folded exactly as upstream folds the clean stream.
 func TestDaemonMalformedItemsCostNothingElse(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "streaming")
 	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--garbage", "--batch", "500"}, c.args)
 	if res.Exit != 0 {
@@ -260,6 +264,7 @@ func countLines(t *testing.T, path string) int {
 // new one binds the same path; the daemon redials and the final snapshot
 // still equals upstream's for the whole stream.
 func TestDaemonSurvivesPublisherRestart(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "streaming")
 	res, out := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--batch", "200", "--restart-at", "1600"}, c.args)
 	if !res.Restarted {
@@ -275,6 +280,7 @@ func TestDaemonSurvivesPublisherRestart(t *testing.T) {
 // daemon over IPC: the two final snapshots are identical (volatile fields
 // aside), float for float.
 func TestReplayAndZMQAgree(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "earlystop")
 	_, zmqOut := launch(t, filepath.Join(c.dir, "events.jsonl.gz"), []string{"--batch", "1000"}, c.args)
 	replayOut := t.TempDir()
@@ -302,6 +308,7 @@ func TestReplayAndZMQAgree(t *testing.T) {
 // TestDaemonSIGTERMBeforeStarted: SIGTERM in state initialize still writes
 // an interrupted final snapshot (all zero) and exits 0.
 func TestDaemonSIGTERMBeforeStarted(t *testing.T) {
+	t.Parallel()
 	empty := filepath.Join(t.TempDir(), "empty.jsonl")
 	if err := os.WriteFile(empty, nil, 0o644); err != nil {
 		t.Fatal(err)

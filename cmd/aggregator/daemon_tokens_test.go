@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -86,7 +87,7 @@ func launchBin(t *testing.T, bin, events string, env []string, during func(out s
 	args := append([]string{"testdata/launcher.py", "--aggregator", bin, "--socket-dir", sock, "--out", out, "--events", events}, launcherArgs...)
 	args = append(append(args, "--"), daemonArgs...)
 	cmd := exec.Command(python, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), runEnv+"="+t.Name()), env...)
 	cmd.Stderr = os.Stderr
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -116,6 +117,7 @@ func launchBin(t *testing.T, bin, events string, env []string, during func(out s
 // chat template) gives upstream's final snapshot fed the HF library's
 // counts, field by field, with the live lane and with the drain alone.
 func TestDaemonTokensGolden(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	for _, workers := range []string{"2", "0"} {
@@ -145,6 +147,7 @@ func TestDaemonTokensGolden(t *testing.T) {
 // TestReplayTokensGolden: replay --tokenizer drains in-process at the end
 // of the stream and gives the same snapshot.
 func TestReplayTokensGolden(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	out := t.TempDir()
@@ -161,9 +164,14 @@ type worker struct {
 	cpus      string
 }
 
+// runEnv marks the processes of one test's daemon (inherited by its
+// workers), so tests that look for workers in /proc can run in parallel.
+const runEnv = "AGGREGATOR_TEST_RUN"
+
 // shardWorkers lists the live shardworker processes started from the
-// test's binary.
-func shardWorkers() []worker {
+// test's binary by the daemon of test run (its t.Name()).
+func shardWorkers(run string) []worker {
+	marker := []byte(runEnv + "=" + run + "\x00")
 	ents, _ := os.ReadDir("/proc")
 	var ws []worker
 	for _, e := range ents {
@@ -173,6 +181,9 @@ func shardWorkers() []worker {
 		}
 		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
 		if err != nil || exe != shardWorkerPath {
+			continue
+		}
+		if env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ")); err != nil || !bytes.Contains(env, marker) {
 			continue
 		}
 		w := worker{pid: pid}
@@ -202,12 +213,12 @@ func shardWorkers() []worker {
 	return ws
 }
 
-// noOrphans fails if any shardworker of this test binary is still alive.
+// noOrphans fails if any shardworker of this test's daemons is still alive.
 func noOrphans(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		ws := shardWorkers()
+		ws := shardWorkers(t.Name())
 		if len(ws) == 0 {
 			return
 		}
@@ -226,6 +237,7 @@ func noOrphans(t *testing.T) {
 // batch is re-queued, the lane restarts it, and the final snapshot is still
 // upstream's, exactly.
 func TestDaemonLiveShardKilled(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	var killed []int
@@ -254,9 +266,11 @@ func TestDaemonLiveShardKilled(t *testing.T) {
 			return
 		}
 	}
-	// Paced over ~7 s: a -race worker on a loaded machine takes seconds to
-	// come back, and the restart must happen before ENDED.
-	res, out := launchEnv(t, events, nil, during, []string{"--batch", "20", "--pace", "0.04"},
+	// A -race worker on a loaded machine takes seconds to start: the
+	// launcher holds the rest of the run until the first one is up (so it
+	// is killed with work still to come), and ENDED until the second.
+	res, out := launchEnv(t, events, nil, during, []string{"--batch", "20", "--pace", "0.02",
+		"--hold", "400:1:live token worker started", "--hold", "ended:2:live token worker started"},
 		append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", "1"}, args...))
 	if res.Exit != 0 {
 		t.Fatalf("exit %d", res.Exit)
@@ -369,7 +383,7 @@ func TestDaemonDrainWorkerKilled(t *testing.T) {
 			if b, _ := os.ReadFile(filepath.Join(out, "daemon.log")); !strings.Contains(string(b), "drain workers ready") {
 				continue
 			}
-			ws := shardWorkers()
+			ws := shardWorkers(t.Name())
 			mu.Lock()
 			if len(ws) == 2 && len(seen) == 0 {
 				seen = ws
@@ -465,6 +479,7 @@ func TestDaemonDrainTimeout(t *testing.T) {
 // TestDaemonSIGTERMDuringDrain: SIGTERM while draining stops the drain,
 // kills the workers and writes an interrupted final snapshot; exit 0.
 func TestDaemonSIGTERMDuringDrain(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events := slowEvents(t, 100, 200*time.Millisecond)
 	n := 2 + 2*100 + 1
@@ -496,6 +511,7 @@ func TestDaemonSIGTERMDuringDrain(t *testing.T) {
 // loaded exactly fails start-up with one FATAL line naming --tokenizer, the
 // file and the reason, before readiness (no .ready marker), exit 1.
 func TestDaemonBadTokenizerIsFatal(t *testing.T) {
+	t.Parallel()
 	// A valid rank file: every byte, then a few merged tokens.
 	var ranks strings.Builder
 	for b := range 256 {
@@ -628,6 +644,7 @@ func llama3RankDir(t *testing.T) string {
 // the same model: Llama-3 as a rank file gives the token golden (upstream's
 // final snapshot fed the HF library's counts) field by field.
 func TestDaemonTiktokenRepo(t *testing.T) {
+	t.Parallel()
 	dir := llama3RankDir(t)
 	events, expected, args := tokensGolden(t)
 	res, out := launchEnv(t, events, nil, nil, []string{"--batch", "50", "--pace", "0.03"},
@@ -636,5 +653,104 @@ func TestDaemonTiktokenRepo(t *testing.T) {
 		t.Fatalf("exit %d", res.Exit)
 	}
 	compareExact(t, expected, out)
+	noOrphans(t)
+}
+
+// TestDaemonDrainBarOnTerminal: with stderr on a terminal (a tmux pane) the
+// daemon draws the drain's progress bar in place under its log lines; it
+// moves and ends at 100%. (Off a terminal it logs "drain progress" lines
+// and a "drain summary": TestDaemonDrainProgressLogged.)
+func TestDaemonDrainBarOnTerminal(t *testing.T) {
+	dir := tokenizerDir(t)
+	needPeers(t)
+	tm := newWatchTmux(t)
+	sock := watchSockDir(t)
+	launcher, err := filepath.Abs("testdata/launcher.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := slowEvents(t, 40, 100*time.Millisecond) // ~2 s of work over two workers
+	tm.start("drain", "env", "SHARDWORKER_TEST_HOOKS=1", runEnv+"="+t.Name(), python, launcher,
+		"--aggregator", binPath, "--socket-dir", sock, "--out", t.TempDir(), "--events", events, "--inherit-stderr",
+		"--", "--tokenizer", dir, "--tokenizer-workers", "0", "--cores-per-worker", "1")
+	bars := map[string]bool{}
+	var screen string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
+		screen = tm.capture("drain", false)
+		n := 0
+		for _, l := range strings.Split(screen, "\n") {
+			if strings.HasPrefix(l, "drain ") {
+				n++
+				bars[strings.TrimSpace(l)] = true
+			}
+		}
+		if n > 1 {
+			t.Fatalf("%d drain bar lines on screen at once:\n%s", n, screen)
+		}
+		if strings.Contains(screen, "[watch exit") {
+			break
+		}
+	}
+	if !strings.Contains(screen, "[watch exit 0]") {
+		t.Fatalf("launcher did not exit 0:\n%s", screen)
+	}
+	var final []string
+	for _, l := range strings.Split(tm.capture("drain", true), "\n") {
+		if strings.HasPrefix(l, "drain ") {
+			final = append(final, l)
+		}
+	}
+	if len(final) != 1 || !strings.Contains(final[0], "100%") || !strings.Contains(final[0], "80/80 items") { // a prompt and an output per sample
+		t.Errorf("want one bar line left, at 100%% of 80 items; got %q", final)
+	}
+	if len(bars) < 3 {
+		t.Errorf("the bar took %d state(s), want it moving", len(bars))
+	}
+	noOrphans(t)
+}
+
+// TestDaemonDrainProgressLogged: off a terminal the drain's progress is a
+// log line per --progress-interval, and a summary at the end, in JSON logs
+// a group the demo reads back.
+func TestDaemonDrainProgressLogged(t *testing.T) {
+	t.Parallel()
+	dir := tokenizerDir(t)
+	events := slowEvents(t, 20, 100*time.Millisecond)
+	res, out := launchEnv(t, events, slowEnv, nil, nil,
+		[]string{"--tokenizer", dir, "--tokenizer-workers", "0", "--cores-per-worker", "1", "--log-format", "json", "--progress-interval", "200ms"})
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	var progress, summary int
+	for _, l := range strings.Split(string(logb), "\n") {
+		var rec struct {
+			Msg   string `json:"msg"`
+			Drain *struct {
+				Items     int   `json:"items"`
+				ItemsDone int   `json:"items_done"`
+				Tokens    int64 `json:"tokens"`
+				Workers   []struct {
+					PID int
+				} `json:"workers"`
+			} `json:"drain"`
+		}
+		if json.Unmarshal([]byte(l), &rec) != nil || rec.Drain == nil {
+			continue
+		}
+		switch rec.Msg {
+		case "drain progress":
+			progress++
+		case "drain summary":
+			summary++
+			d := rec.Drain
+			if d.Items != 40 || d.ItemsDone != 40 || d.Tokens == 0 || len(d.Workers) == 0 { // a prompt and an output per sample
+				t.Errorf("summary %+v: want 40 of 40 items, tokens, workers", d)
+			}
+		}
+	}
+	if progress < 2 || summary != 1 {
+		t.Errorf("%d progress lines and %d summaries, want several and one:\n%s", progress, summary, logb)
+	}
 	noOrphans(t)
 }

@@ -47,6 +47,7 @@ func moduleEnv(t *testing.T) []string {
 // readiness path and id appended); the module execs the daemon, which
 // signals readiness, folds the stream and writes upstream's final snapshot.
 func TestDeployPythonModuleLikeBenchmark(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "earlystop")
 	daemonArgs := append(append([]string{}, c.args...), benchmarkTail...)
 	res, out := launchEnv(t, filepath.Join(c.dir, "events.jsonl.gz"), moduleEnv(t), nil,
@@ -85,6 +86,7 @@ func TestDeployPythonModuleLikeBenchmark(t *testing.T) {
 // 0. A wrapper that did not forward the signal would die of it (exit -15)
 // and leave no final snapshot.
 func TestDeployPythonModuleSIGTERM(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "interrupted")
 	n := countLines(t, filepath.Join(c.dir, "events.jsonl.gz"))
 	res, out := launchEnv(t, filepath.Join(c.dir, "events.jsonl.gz"), moduleEnv(t), nil,
@@ -152,6 +154,7 @@ func needPython(t *testing.T) {
 // one line on stderr; a wrong $AGGREGATOR_BIN is the same error, never
 // silently replaced by another binary.
 func TestDeployPythonModuleNoBinary(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	root, _ := pyPackageCopy(t)
 	emptyPath := t.TempDir() // nothing named aggregator on PATH
@@ -196,6 +199,7 @@ func TestDeployPythonModuleNoBinary(t *testing.T) {
 // argument through unchanged, and finds the binary by $AGGREGATOR_BIN,
 // then a vendored bin/ next to the package, then $PATH.
 func TestDeployPythonModuleExecs(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	root, pkg := pyPackageCopy(t)
 	// A stand-in "binary" that reports its argv, pid and the signals it

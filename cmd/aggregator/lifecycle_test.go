@@ -2,13 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -34,6 +31,7 @@ func lastFrameState(t *testing.T, res launchResult) string {
 // statistics, no early-stopping map. Framed as upstream batches it (the
 // marker and ENDED in one batch frame) and as single-record frames.
 func TestDaemonInterruptedMarker(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "interrupted-marker")
 	for _, framing := range []struct{ batch, pace string }{{"500", "0.05"}, {"1", "0"}} {
 		t.Run("batch="+framing.batch, func(t *testing.T) {
@@ -60,6 +58,7 @@ func TestDaemonInterruptedMarker(t *testing.T) {
 // stream's last 52 records are one frame) changes nothing: the final is
 // upstream's complete snapshot.
 func TestDaemonMarkerAfterEnded(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "marker-after-ended")
 	res, out := launch(t, c.events(), []string{"--batch", "500", "--pace", "0.05"}, c.args)
 	if res.Exit != 0 {
@@ -76,6 +75,7 @@ func TestDaemonMarkerAfterEnded(t *testing.T) {
 // upstream's interrupted final (n_pending_tasks 0), with the live lane and
 // with the drain alone.
 func TestDaemonTokensInterrupted(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	c := readGolden(t, "../../testdata/tokens-interrupted")
 	for _, workers := range []string{"4", "0"} {
@@ -100,6 +100,7 @@ func TestDaemonTokensInterrupted(t *testing.T) {
 // alone; no drain worker is started. With a live lane, whatever it counted
 // is recorded and the rest stays pending.
 func TestDaemonZeroDrainBudget(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	c := readGolden(t, "../../testdata/tokens-nodrain")
 	want := finalPending(t, c.expected)
@@ -162,6 +163,7 @@ func noDrainStarted(t *testing.T, out string) {
 // off; the final snapshot is still published (one frame) and written. The
 // live token lane keeps its own cadence.
 func TestDaemonPublishIntervalZero(t *testing.T) {
+	t.Parallel()
 	t.Run("no tokenizer", func(t *testing.T) {
 		t.Parallel()
 		c := golden(t, "streaming")
@@ -196,34 +198,6 @@ func TestDaemonPublishIntervalZero(t *testing.T) {
 	})
 }
 
-var (
-	hookBinOnce sync.Once
-	hookBin     string
-	hookBinErr  error
-)
-
-// hookedBinary builds the aggregator with -tags testhooks (once): the same
-// daemon, with pauses at named points of its finalization.
-func hookedBinary(t *testing.T) string {
-	t.Helper()
-	hookBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "aggregator-hooks-")
-		if err != nil {
-			hookBinErr = err
-			return
-		}
-		hookBin = filepath.Join(dir, "aggregator")
-		out, err := exec.Command("go", "build", "-tags", "testhooks", "-o", hookBin, ".").CombinedOutput()
-		if err != nil {
-			hookBinErr = fmt.Errorf("build with -tags testhooks: %v\n%s", err, out)
-		}
-	})
-	if hookBinErr != nil {
-		t.Fatal(hookBinErr)
-	}
-	return hookBin
-}
-
 // finalizePoints are the pause points of the finalization, in order
 // (internal/testhook): after ENDED is folded, before the snapshot build,
 // before the file write, with the temp file written and not yet renamed,
@@ -241,7 +215,8 @@ var finalizePoints = []string{"ended", "finalize.build", "finalize.write", "snap
 //
 // Either way: exit 0, one complete final_snapshot.json, no temp file.
 func TestDaemonFinalizeWriteOnce(t *testing.T) {
-	bin := hookedBinary(t)
+	t.Parallel()
+	bin := binPath // test binaries carry the pauses (internal/testbin)
 	full := golden(t, "streaming")
 	cut := golden(t, "interrupted")
 	prefix := countLines(t, cut.events())

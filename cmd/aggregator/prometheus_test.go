@@ -245,6 +245,7 @@ func (w *promWatcher) check(t *testing.T, out string) promScrape {
 // launcher (paced over a few seconds) with --prometheus-addr 127.0.0.1:0
 // and scrapes it during the run; the final snapshot is still upstream's.
 func TestDaemonPrometheus(t *testing.T) {
+	t.Parallel()
 	c := golden(t, "streaming")
 	w := &promWatcher{}
 	res, out := launchEnv(t, filepath.Join(c.dir, "events.jsonl.gz"), nil, w.during, []string{"--batch", "50", "--pace", "0.05"},
@@ -266,6 +267,7 @@ func TestDaemonPrometheus(t *testing.T) {
 // cache and worker metrics appear, the live lane is seen running, and the
 // final numbers (n_pending_tasks 0) match the exact token golden.
 func TestDaemonPrometheusTokens(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	w := &promWatcher{}
@@ -305,6 +307,7 @@ func TestDaemonPrometheusTokens(t *testing.T) {
 // TestDaemonPrometheusBadAddr: a malformed address or a port in use is a
 // start-up failure: exit 1 with one FATAL line naming the flag.
 func TestDaemonPrometheusBadAddr(t *testing.T) {
+	t.Parallel()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

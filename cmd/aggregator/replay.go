@@ -16,13 +16,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
-	"github.com/mlperf-tools/aggregator/pkg/daemon"
+	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
-	"github.com/mlperf-tools/aggregator/pkg/hfhub"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
-	"github.com/mlperf-tools/aggregator/pkg/shard"
+	"github.com/mlperf-tools/aggregator/pkg/progress"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
-	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokpipe"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 )
 
@@ -67,8 +66,8 @@ run had. A stream without session.ended is an error unless
 	fl.StringVar(&f.outDir, "metrics-output-dir", ".", "existing directory to write final_snapshot.json into")
 	fl.BoolVar(&f.streaming, "streaming", false, "register ttft_ns, chunk_delta_ns and tpot_ns")
 	fl.BoolVar(&f.earlyStopping, "early-stopping", false, "add early-stopping estimates to tail-latency series")
-	fl.IntVar(&f.sigFigs, "hdr-sig-figs", 3, "HDR significant figures (interrupted snapshots use the HDR view)")
-	fl.IntVar(&f.buckets, "n-histogram-buckets", 30, "histogram buckets per series")
+	fl.IntVar(&f.sigFigs, "hdr-sig-figs", metrics.DefaultSigFigs, "HDR significant figures (interrupted snapshots use the HDR view)")
+	fl.IntVar(&f.buckets, "n-histogram-buckets", metrics.DefaultBuckets, "histogram buckets per series")
 	fl.StringVar(&f.missingEnded, "missing-ended", "error", "when the stream has no session.ended: error, synthesize (end at the last record) or interrupt (write an interrupted snapshot)")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory: count text/chat token metrics (drained at the end of the stream by a shardworker)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
@@ -103,37 +102,24 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	acfg := aggregator.Config{
 		Streaming: f.streaming, SigFigs: f.sigFigs, Buckets: f.buckets, EarlyStopping: es, Log: log,
 	}
-	var (
-		agg   *aggregator.Aggregator
-		queue *tokqueue.Queue
-		start tokqueue.StartFunc
-	)
+	var pipe *tokpipe.Pipeline
 	if f.tokenizer != "" {
-		dir, err := hfhub.ResolveTokenizer(ctx, f.tokenizer, hfhub.Options{Log: log})
-		if err != nil {
-			return fmt.Errorf("--tokenizer: %w", err)
-		}
-		tok, err := tokenize.LoadDir(dir)
-		if err != nil {
-			return fmt.Errorf("--tokenizer %s: load tokenizer from %s: %w", f.tokenizer, dir, err)
-		}
 		// Count in shardworkers, like the daemon: a chat template from the
 		// stream may be hostile, and only a worker process bounds a render.
-		if bin, err := shard.FindBin(""); err == nil {
-			start = daemon.ShardStart(daemon.WorkerSpec{Bin: bin, TokenizerDir: dir, Identity: tok.Identity()}, log)
-		} else {
-			log.Warn("replay: no shardworker binary; counting in this process, where chat templates render without time or memory limits", "err", err)
-			start = tokqueue.InProcStart(tok)
+		// Without a shardworker binary, count here (with a warning).
+		var err error
+		pipe, err = tokpipe.Open(ctx, tokpipe.Options{Tokenizer: f.tokenizer, InProcess: chattmpl.InProcessStart, Log: log})
+		if err != nil {
+			return err
 		}
-		queue = tokqueue.New(func(job *aggregator.TokenJob, n int) { agg.RecordTokens(job, n) }, log)
-		acfg.Tokens = queue
+		acfg.NewTokens = pipe.NewQueue
 	}
-	agg, err = aggregator.New(acfg)
+	agg, err := aggregator.New(acfg)
 	if err != nil {
 		return err
 	}
 	showProgress := f.progress == "always" || (f.progress == "auto" && stderrIsTerminal())
-	bar := newProgress(stderr, size, showProgress)
+	bar := progress.NewBar(stderr, size, showProgress)
 
 	var (
 		dec      events.Decoder
@@ -193,7 +179,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 		ends = append(ends, len(payloads))
 		if len(ends) == replayBatch {
 			ended = flush()
-			bar.update(readN)
+			bar.Update(readN)
 		}
 		if ctx != nil && ctx.Err() != nil {
 			return ctx.Err()
@@ -205,7 +191,7 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	if !ended && len(ends) > 0 {
 		ended = flush()
 	}
-	bar.done(counted.n)
+	bar.Done(counted.n)
 	if !ended {
 		switch f.missingEnded {
 		case "error":
@@ -224,20 +210,20 @@ func runReplay(ctx context.Context, path string, f *replayFlags, log *slog.Logge
 	if bad > 0 {
 		log.Warn("replay: malformed records counted as error.generic", "decode_errors", bad)
 	}
-	if queue != nil && drain {
+	if queue := pipe.Queue(); queue != nil && drain {
 		// The daemon's drain: one worker over every CPU.
 		t0 := time.Now()
 		tokqueue.DrainSync(ctx, queue, tokqueue.DrainConfig{
-			Start: start, Blocks: [][]int{nil}, Procs: runtime.GOMAXPROCS(0), Log: log,
+			Start: pipe.Start, Blocks: [][]int{nil}, Procs: runtime.GOMAXPROCS(0), Log: log,
 		})
 		queue.LogStats()
 		log.Info("replay: token drain done", "elapsed_ms", time.Since(t0).Milliseconds())
 	}
 	var snap snapshot.Snapshot
-	if err := daemon.Finalize(agg, &snap, f.outDir, state, log); err != nil {
+	if err := agg.Finalize(&snap, f.outDir, state); err != nil {
 		return err
 	}
-	log.Info("replay done", "lines", lines, "records", agg.Processed(), "elapsed", time.Since(bar.start).Round(time.Millisecond).String())
+	log.Info("replay done", "lines", lines, "records", agg.Processed(), "elapsed", time.Since(bar.Start).Round(time.Millisecond).String())
 	return nil
 }
 

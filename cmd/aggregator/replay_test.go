@@ -58,6 +58,7 @@ func loadGolden(t *testing.T) []goldenCase {
 // TestReplayMatchesUpstream replays each golden stream and compares the
 // final snapshot with upstream's, field by field.
 func TestReplayMatchesUpstream(t *testing.T) {
+	t.Parallel()
 	for _, c := range loadGolden(t) {
 		t.Run(c.name, func(t *testing.T) {
 			out := t.TempDir()
@@ -72,6 +73,7 @@ func TestReplayMatchesUpstream(t *testing.T) {
 }
 
 func TestReplayMissingEndedIsAnError(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ev := filepath.Join(dir, "events.jsonl")
 	if err := os.WriteFile(ev, []byte(`{"event_type":"session.started","timestamp_ns":1,"sample_uuid":"","conversation_id":"","turn":null,"data":null}`+"\n"), 0o644); err != nil {

@@ -12,7 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/daemon"
+	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/progress"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 )
 
@@ -50,10 +53,11 @@ type daemonFlags struct {
 	publishInterval, drainTimeout                          float64
 	hdrSigFigs, nBuckets, tokenizerWorkers                 int
 	tokenizer, readinessPath                               string
-	shardWorker, liveCores, renderMemory                   string
+	shardWorker, liveCores                                 string
+	renderMemory                                           shard.ByteSize
 	renderTimeout                                          time.Duration
 	prometheusAddr                                         string
-	prometheusLinger                                       time.Duration
+	prometheusLinger, progressInterval                     time.Duration
 	coresPerWorker, drainWorkers                           int
 	readinessID                                            int64
 	streaming, earlyStopping                               bool
@@ -67,15 +71,16 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.metricsOutputDir, "metrics-output-dir", "", "existing directory for final_snapshot.json and .ready (required)")
 	fl.Float64Var(&f.publishInterval, "publish-interval", daemon.DefaultPublishInterval.Seconds(), "seconds between live snapshots; 0 turns live snapshots off (the final snapshot is still published)")
 	fl.Float64Var(&f.drainTimeout, "drain-timeout", 0, "seconds allowed for the end-of-run tokenize drain; omitted = unlimited, 0 = no drain (queued items stay pending)")
-	fl.IntVar(&f.hdrSigFigs, "hdr-sig-figs", 3, "HDR histogram significant figures of the live view")
-	fl.IntVar(&f.nBuckets, "n-histogram-buckets", 30, "histogram buckets per series")
+	fl.IntVar(&f.hdrSigFigs, "hdr-sig-figs", metrics.DefaultSigFigs, "HDR histogram significant figures of the live view")
+	fl.IntVar(&f.nBuckets, "n-histogram-buckets", metrics.DefaultBuckets, "histogram buckets per series")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory for text/chat token metrics; unset = pre-tokenized ISL only")
 	fl.IntVar(&f.tokenizerWorkers, "tokenizer-workers", daemon.DefaultTokenizerWorkers, "width of the live (mid-run) token lane; 0 = defer all tokenizing to the drain")
 	fl.StringVar(&f.liveCores, "live-cores", "", "CPU list for the live token lane (e.g. 2-3); default: the daemon's inherited CPU mask")
 	fl.DurationVar(&f.renderTimeout, "render-timeout", shard.DefaultRenderTimeout, "wall-clock limit of one chat-template render in a shardworker; a render over it kills its worker and the item stays pending")
-	fl.StringVar(&f.renderMemory, "render-memory", "2GiB", "memory a shardworker may grow by while it renders chat templates (bytes, or e.g. 512MiB, 2GiB); over it the worker is killed and the item stays pending")
+	f.renderMemory = shard.DefaultRenderMemory
+	fl.Var(&f.renderMemory, "render-memory", "memory a shardworker may grow by while it renders chat templates (bytes, or e.g. 512MiB, 2GiB); over it the worker is killed and the item stays pending")
 	fl.StringVar(&f.shardWorker, "shardworker", "", "path of the shardworker binary (default: next to this executable, then $PATH)")
-	fl.IntVar(&f.coresPerWorker, "cores-per-worker", 8, "CPUs per drain worker block")
+	fl.IntVar(&f.coresPerWorker, "cores-per-worker", cpuset.DefaultPerBlock, "CPUs per drain worker block")
 	_ = fl.MarkHidden("shardworker")
 	fl.IntVar(&f.drainWorkers, "drain-workers", 0, "cap on drain workers (0 = one per block)")
 	_ = fl.MarkHidden("cores-per-worker")
@@ -87,6 +92,8 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.prometheusAddr, "prometheus-addr", "", "serve Prometheus metrics on HOST:PORT at /metrics (off by default); an empty host (:9464) binds 127.0.0.1 only, 0.0.0.0:9464 all interfaces")
 	fl.DurationVar(&f.prometheusLinger, "prometheus-linger", 0, "after the final snapshot, wait up to this long for one scrape of the final numbers before exiting")
 	_ = fl.MarkHidden("prometheus-linger")
+	fl.DurationVar(&f.progressInterval, "progress-interval", 0, "interval of the drain's progress log lines when stderr is not a terminal (0 = 1s)")
+	_ = fl.MarkHidden("progress-interval")
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -121,13 +128,14 @@ func (f *daemonFlags) config() daemon.Config {
 		DrainWorkers:     f.drainWorkers,
 		LiveCores:        f.liveCores,
 		RenderTimeout:    f.renderTimeout,
-		RenderMemory:     f.renderMemory,
+		RenderMemory:     int64(f.renderMemory),
 		Streaming:        f.streaming,
 		EarlyStopping:    f.earlyStopping,
 		ReadinessPath:    f.readinessPath,
 		ReadinessID:      f.readinessID,
 		PrometheusAddr:   f.prometheusAddr,
 		PrometheusLinger: f.prometheusLinger,
+		ProgressInterval: f.progressInterval,
 	}
 }
 
@@ -145,7 +153,15 @@ It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := lf.logger(cmd.ErrOrStderr())
+			// On a terminal the drain's progress bar stays under the log
+			// lines, which go through it.
+			var bar *progress.Line
+			logOut := cmd.ErrOrStderr()
+			if logOut == os.Stderr && stderrIsTerminal() {
+				bar = progress.NewLine(os.Stderr)
+				logOut = bar
+			}
+			log, err := lf.logger(logOut)
 			if err != nil {
 				return err
 			}
@@ -156,9 +172,7 @@ It is a drop-in for the benchmark's Python metrics-aggregator subprocess.`,
 			if cfg.DrainTimeout, err = df.drainBudget(cmd); err != nil {
 				return err
 			}
-			if err := cfg.Validate(); err != nil {
-				return err
-			}
+			cfg.Progress = bar
 			return daemon.Run(context.Background(), cfg, log)
 		},
 	}

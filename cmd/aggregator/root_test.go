@@ -13,6 +13,7 @@ import (
 // TestBadInvocationsFailWithOneFatalLine: every bad command line exits
 // non-zero with exactly one "FATAL: ..." line on stderr naming the problem.
 func TestBadInvocationsFailWithOneFatalLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
@@ -67,6 +68,7 @@ func TestBadInvocationsFailWithOneFatalLine(t *testing.T) {
 
 // TestHelpListsEveryUpstreamFlag keeps the command line a drop-in.
 func TestHelpListsEveryUpstreamFlag(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binPath, "--help").CombinedOutput()
 	if err != nil {
 		t.Fatalf("--help: %v\n%s", err, out)

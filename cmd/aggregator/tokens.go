@@ -11,13 +11,16 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlperf-tools/aggregator/internal/jsonstr"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/hfhub"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
@@ -91,16 +94,25 @@ A line is everything up to a "\n", which is removed; nothing else is
 stripped: a "\r" before it is part of the text (as Python's
 sys.stdin lines with rstrip("\n")) unless --strip-cr. A last line without
 "\n" is a line; an empty input prints nothing. Lines of any length work.
-Input must be valid UTF-8 (the HF tokenizer accepts nothing else): an
-invalid line is an error naming it.
+Input must be valid UTF-8 (the HF tokenizer accepts nothing else).
+
+A line that cannot be counted (invalid UTF-8, a JSON line without a "text"
+string or with a lone surrogate escape, a --chat line that is not a
+request) gets its own answer, an empty line (or {"error": "..."} with
+--json-out), and a warning naming it on stderr; every other line is still
+counted, and the exit status is 1 at the end.
 
 With --jsonl every line is a JSON object whose "text" field (a string) is
 tokenized. --json-out prints {"count": N} per line; --ids prints the token
 ids (space-separated, or {"ids": [...]} with --json-out) instead.
 
-With --chat every line is a JSON object rendered through the model's chat
-template (tokenizer_config.json) exactly as transformers' apply_chat_template
-renders it, then counted as upstream counts it:
+With --chat (--jsonl may be given too) every line is a JSON object
+rendered through the model's chat template exactly as transformers'
+apply_chat_template renders it, then counted as upstream counts it. The
+template is transformers': chat_template.jinja and additional_chat_templates/
+*.jinja when the model has them, else tokenizer_config.json's chat_template;
+a request names one of several templates, or brings its own, with
+"chat_template".
   {"messages": [...], "tools": [...], "chat_template_kwargs": {...},
    "chat_template": "...", "tool_choice": ...}   (all but messages optional)
       the ISL of a structured prompt (add_generation_prompt=True, tool-call
@@ -111,8 +123,11 @@ renders it, then counted as upstream counts it:
 A line the template cannot render (no template, raise_exception, a template
 error) is counted through upstream's fallback text, as the daemon counts it,
 with a warning per distinct reason; --no-fallback makes it an error instead.
---chat renders templates in this process, without the time and memory limits
-the daemon's shardworkers enforce: use it only with templates you trust.`,
+A template Jinja2's sandbox refuses (range() over more than 100,000 items,
+runaway recursion) raises here as there. --chat renders templates in this
+process, without the time and memory limits the daemon's shardworkers
+enforce on the rest (a template that prints without end): use it only with
+templates you trust.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -129,7 +144,7 @@ the daemon's shardworkers enforce: use it only with templates you trust.`,
 	fl.StringVar(&f.revision, "revision", "", "model revision: branch, tag or commit hash (default main)")
 	fl.StringVar(&f.cacheDir, "cache-dir", "", "hub cache directory (default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)")
 	fl.BoolVar(&f.offline, "offline", false, "never touch the network: use the hub cache only (as HF_HUB_OFFLINE=1)")
-	fl.BoolVar(&f.jsonl, "jsonl", false, `input lines are JSON objects; count their "text" field`)
+	fl.BoolVar(&f.jsonl, "jsonl", false, `input lines are JSON objects; count their "text" field (with --chat: the requests)`)
 	fl.BoolVar(&f.jsonOut, "json-out", false, `print {"count": N} (or {"ids": [...]}) per line`)
 	fl.BoolVar(&f.ids, "ids", false, "print the token ids instead of the count (debugging)")
 	fl.BoolVar(&f.chat, "chat", false, "input lines are chat requests (messages/tools/... or assistant); render with the chat template, then count")
@@ -171,8 +186,8 @@ func runTokensCount(ctx context.Context, f *tokensCountFlags, files []string, st
 	mode := modePlain
 	var chat *chattmpl.Counter
 	switch {
-	case f.chat && (f.jsonl || f.ids):
-		return errors.New("--chat cannot be combined with --jsonl or --ids")
+	case f.chat && f.ids:
+		return errors.New("--chat cannot be combined with --ids")
 	case f.chat:
 		mode = modeChat
 		if chat, err = newChatCounter(tok, log); err != nil {
@@ -193,7 +208,7 @@ func runTokensCount(ctx context.Context, f *tokensCountFlags, files []string, st
 			return err
 		}
 	}
-	return nil
+	return lc.failures()
 }
 
 // lineCounter counts the lines of its inputs into w.
@@ -210,6 +225,41 @@ type lineCounter struct {
 	pos          string          // "file:line" of the line being counted, for logs
 	payload      []byte          // --chat item payload, reused
 	fallbackSeen map[string]bool // --chat fallback reasons already logged
+
+	lines  int      // lines answered
+	failed []string // "file:line" of the lines that could not be counted
+}
+
+// maxFailedShown bounds the positions the final error lists.
+const maxFailedShown = 5
+
+// fail answers a line that cannot be counted: an empty line, or
+// {"error": MESSAGE} with --json-out, and a warning naming the line.
+func (lc *lineCounter) fail(pos string, err error) error {
+	lc.failed = append(lc.failed, pos)
+	lc.log.Warn("line not counted", "at", pos, "err", err)
+	out := lc.out[:0]
+	if lc.f.jsonOut {
+		msg := strings.ToValidUTF8(err.Error(), "\uFFFD")
+		out = append(out, `{"error": `...)
+		out, _ = pyvalue.EncodeJSON(out, pyvalue.Str(msg)) // a valid UTF-8 string always encodes
+		out = append(out, '}')
+	}
+	return lc.writeLine(out)
+}
+
+// failures is the error that ends a run with failed lines (nil if none).
+func (lc *lineCounter) failures() error {
+	if len(lc.failed) == 0 {
+		return nil
+	}
+	shown := lc.failed[:min(len(lc.failed), maxFailedShown)]
+	more := ""
+	if len(lc.failed) > len(shown) {
+		more = ", ..."
+	}
+	return fmt.Errorf("%d of %d lines could not be counted (%s%s); each has an empty answer (--json-out: an error object)",
+		len(lc.failed), lc.lines, strings.Join(shown, ", "), more)
 }
 
 func (lc *lineCounter) countFile(name string, stdin io.Reader) error {
@@ -235,6 +285,7 @@ func (lc *lineCounter) countFile(name string, stdin io.Reader) error {
 		if lc.f.stripCR {
 			line = bytes.TrimSuffix(line, []byte("\r"))
 		}
+		lc.lines++
 		if lc.mode == modeChat {
 			lc.pos = fmt.Sprintf("%s:%d", label, n)
 			err = lc.emitChat(line)
@@ -244,14 +295,20 @@ func (lc *lineCounter) countFile(name string, stdin io.Reader) error {
 				err = lc.emit(text)
 			}
 		}
-		if err != nil {
-			return fmt.Errorf("%s:%d: %w", label, n, err)
+		var we *writeError
+		switch {
+		case errors.As(err, &we):
+			return err
+		case err != nil:
+			if err := lc.fail(fmt.Sprintf("%s:%d", label, n), err); err != nil {
+				return err
+			}
 		}
 		// Flush whenever no more input is waiting, so an interactive or
 		// piped caller gets each answer as soon as its line is in.
 		if r.Buffered() == 0 {
 			if err := lc.w.Flush(); err != nil {
-				return fmt.Errorf("write output: %w", err)
+				return &writeError{err}
 			}
 		}
 	}
@@ -308,53 +365,14 @@ func jsonlText(line []byte) (string, error) {
 	if len(raw) == 0 || raw[0] != '"' {
 		return "", fmt.Errorf(`"text" is not a string: %.40s`, raw)
 	}
-	if hasLoneSurrogate(raw) {
-		return "", errors.New(`"text" has an unpaired surrogate escape (\uD800-\uDFFF): not valid Unicode, which the HF tokenizer rejects`)
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	text, _, lone, err := jsonstr.Unquote(nil, []byte(raw))
+	if err != nil {
 		return "", fmt.Errorf(`"text": %w`, err)
 	}
-	return s, nil
-}
-
-// hasLoneSurrogate reports a \uD800-\uDFFF escape in a JSON string literal
-// that is not a high-low pair; encoding/json would silently turn it into
-// U+FFFD and change the count.
-func hasLoneSurrogate(lit []byte) bool {
-	hex4 := func(i int) (rune, bool) {
-		if i+6 > len(lit) || lit[i] != '\\' || lit[i+1] != 'u' {
-			return 0, false
-		}
-		v, err := strconv.ParseUint(string(lit[i+2:i+6]), 16, 16)
-		return rune(v), err == nil
+	if lone > 0 {
+		return "", errors.New(`"text" has an unpaired surrogate escape (\uD800-\uDFFF): not valid Unicode, which the HF tokenizer rejects`)
 	}
-	for i := 0; i < len(lit); i++ {
-		if lit[i] != '\\' {
-			continue
-		}
-		if i+1 < len(lit) && lit[i+1] != 'u' {
-			i++ // a two-character escape such as \\ or \"
-			continue
-		}
-		r, ok := hex4(i)
-		if !ok {
-			return false // malformed: json.Unmarshal reports it
-		}
-		switch {
-		case r >= 0xD800 && r <= 0xDBFF:
-			lo, ok := hex4(i + 6)
-			if !ok || lo < 0xDC00 || lo > 0xDFFF {
-				return true
-			}
-			i += 11
-		case r >= 0xDC00 && r <= 0xDFFF:
-			return true
-		default:
-			i += 5
-		}
-	}
-	return false
+	return string(text), nil
 }
 
 func invalidUTF8At(b []byte) int {
@@ -419,7 +437,14 @@ func (lc *lineCounter) writeLine(out []byte) error {
 	out = append(out, '\n')
 	lc.out = out
 	if _, err := lc.w.Write(out); err != nil {
-		return fmt.Errorf("write output: %w", err)
+		return &writeError{err}
 	}
 	return nil
 }
+
+// writeError is a failure to write the output: it ends the run, unlike an
+// input line that cannot be counted.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return "write output: " + e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // newChatCounter builds the chat counter of `tokens count --chat`. A
@@ -39,22 +40,22 @@ func (lc *lineCounter) emitChat(line []byte) error {
 	if err != nil {
 		return err
 	}
-	kind := chattmpl.KindPrompt
+	kind := tokwork.Prompt
 	if req.Message != nil {
-		kind = chattmpl.KindMessage
-		lc.payload = chattmpl.AppendMessage(lc.payload[:0], *req.Message)
+		kind = tokwork.Message
+		lc.payload = tokwork.AppendMessage(lc.payload[:0], *req.Message)
 	} else {
-		lc.payload = chattmpl.AppendPrompt(lc.payload[:0], *req.Prompt)
+		lc.payload = tokwork.AppendPrompt(lc.payload[:0], *req.Prompt)
 	}
-	o, err := lc.chat.CountItem(kind, string(lc.payload))
-	if err != nil {
-		return err
+	o := lc.chat.CountItem(kind, string(lc.payload))
+	if o.Err != "" {
+		return errors.New(o.Err)
 	}
-	if o.Fallback != nil {
+	if o.Fallback != "" {
 		if lc.f.noFallback {
-			return fmt.Errorf("chat template: %w", o.Fallback)
+			return fmt.Errorf("chat template: %s", o.Fallback)
 		}
-		reason := o.Fallback.Error()
+		reason := o.Fallback
 		if !lc.fallbackSeen[reason] {
 			if lc.fallbackSeen == nil {
 				lc.fallbackSeen = map[string]bool{}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -165,6 +166,7 @@ func joinLines(texts []string) string { return strings.Join(texts, "\n") + "\n" 
 // library's counts; --ids equal to its ids; for the real Llama-3 files and
 // the tiny fixture the other tests use.
 func TestTokensCountMatchesOracle(t *testing.T) {
+	t.Parallel()
 	t.Run("llama3", func(t *testing.T) { matchOracle(t, llama3Dir(t)) })
 	t.Run("tiny", func(t *testing.T) { matchOracle(t, tinyDir(t)) })
 }
@@ -194,6 +196,7 @@ func matchOracle(t *testing.T, dir string) {
 // unless --strip-cr; a last line without "\n" counts; empty input prints
 // nothing.
 func TestTokensCountLines(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	env := tokensEnv(t)
 	input := "one\r\ntwo\rthree\n\n  \nlast"
@@ -213,6 +216,7 @@ func TestTokensCountLines(t *testing.T) {
 // TestTokensCountHugeLine: a 1.5 MB line (and the same text as a JSON line)
 // is counted whole, exactly.
 func TestTokensCountHugeLine(t *testing.T) {
+	t.Parallel()
 	dir := llama3Dir(t)
 	var b strings.Builder
 	for i := 0; b.Len() < 1_500_000; i++ {
@@ -234,6 +238,7 @@ func TestTokensCountHugeLine(t *testing.T) {
 // ignored) exactly as the same texts as plain lines; --json-out wraps each
 // count; several FILEs and "-" are read in order.
 func TestTokensCountJSONL(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	env := tokensEnv(t)
 	var texts []string
@@ -300,12 +305,16 @@ func fatalLine(t *testing.T, stderr string, err error, want ...string) {
 	}
 }
 
-// TestTokensCountBadInput: a bad line stops the run with its line number;
-// the counts of the lines before it are printed.
+// TestTokensCountBadInput: a line that cannot be counted gets its own
+// answer (an empty line; {"error": ...} with --json-out) and a warning
+// naming it; the lines after it are still counted (as the HF library
+// counts them); the run exits 1 with one FATAL line listing the failures.
 func TestTokensCountBadInput(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	env := tokensEnv(t)
 	good := `{"text": "fine"}` + "\n"
+	fine := countsOf(oracleIDs(t, dir, []string{"fine"}))
 	cases := []struct {
 		name, line string
 		jsonl      bool
@@ -334,25 +343,116 @@ func TestTokensCountBadInput(t *testing.T) {
 			if !c.jsonl {
 				first = "fine\n"
 			}
-			out, stderr, err := runTokens(t, env, first+first+c.line+"\n"+first, args...)
-			fatalLine(t, stderr, err, "<stdin>:3: ", c.want)
-			if n := strings.Count(out, "\n"); n != 2 {
-				t.Errorf("stdout %q: want the 2 counts before the bad line", out)
+			input := first + first + c.line + "\n" + first
+			out, stderr, err := runTokens(t, env, input, args...)
+			if want := fine + fine + "\n" + fine; out != want {
+				t.Errorf("stdout %q, want %q", out, want)
+			}
+			failedRun(t, stderr, err, 1, 4, "<stdin>:3")
+			if !strings.Contains(stderr, "at=<stdin>:3") || !strings.Contains(stderr, strings.ReplaceAll(c.want, `"`, `\"`)) {
+				t.Errorf("no warning naming <stdin>:3 and %q:\n%s", c.want, stderr)
+			}
+
+			out, _, err = runTokens(t, env, input, append(args, "--json-out")...)
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			if err == nil || len(lines) != 4 {
+				t.Fatalf("--json-out: exit %v, stdout %q", err, out)
+			}
+			var answer struct {
+				Error *string `json:"error"`
+			}
+			if err := json.Unmarshal([]byte(lines[2]), &answer); err != nil || answer.Error == nil || !strings.Contains(*answer.Error, c.want) {
+				t.Errorf("--json-out answer %q (%v), want an error object mentioning %q", lines[2], err, c.want)
+			}
+			for _, i := range []int{0, 1, 3} {
+				if lines[i] != `{"count": `+strings.TrimSpace(fine)+`}` {
+					t.Errorf("--json-out line %d: %q", i+1, lines[i])
+				}
 			}
 		})
 	}
-	// A file's errors name the file.
+	// A file's failures name the file.
 	f := filepath.Join(t.TempDir(), "in.jsonl")
 	if err := os.WriteFile(f, []byte(good+"{}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, stderr, err := runTokens(t, env, "", "--tokenizer", dir, "--jsonl", f)
-	fatalLine(t, stderr, err, f+":2: ", `no "text" field`)
+	out, stderr, err := runTokens(t, env, "", "--tokenizer", dir, "--jsonl", f)
+	if out != fine+"\n" {
+		t.Errorf("stdout %q", out)
+	}
+	failedRun(t, stderr, err, 1, 2, f+":2")
+}
+
+// failedRun checks a run that could not count some lines: exit status 1,
+// stderr ending in one FATAL line with the number of failed and answered
+// lines and the first failures' positions.
+func failedRun(t *testing.T, stderr string, err error, failed, lines int, positions ...string) {
+	t.Helper()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want status 1; stderr:\n%s", err, stderr)
+	}
+	all := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	last := all[len(all)-1]
+	if strings.Count(stderr, "FATAL: ") != 1 || !strings.HasPrefix(last, "FATAL: ") {
+		t.Fatalf("want one FATAL line at the end, got:\n%s", stderr)
+	}
+	if want := fmt.Sprintf("FATAL: %d of %d lines could not be counted (", failed, lines); !strings.HasPrefix(last, want) {
+		t.Errorf("FATAL line %q, want it to start with %q", last, want)
+	}
+	for _, p := range positions {
+		if !strings.Contains(last, p) {
+			t.Errorf("FATAL line %q does not name %s", last, p)
+		}
+	}
+}
+
+// TestTokensCountKeepsGoing: thousands of lines after lines that cannot
+// be counted (lone surrogates, invalid UTF-8) are all counted, each equal
+// to the HF library's count of its text.
+func TestTokensCountKeepsGoing(t *testing.T) {
+	t.Parallel()
+	dir := tinyDir(t)
+	env := tokensEnv(t)
+	const n = 3000
+	bad := map[int]string{2: `{"text": "\ud800"}`, 1500: `{"text": "x\udfff y"}`, 2999: "{\"text\": \"\xc0\"}"}
+	var in strings.Builder
+	var texts []string
+	for i := 1; i <= n; i++ {
+		if b, ok := bad[i]; ok {
+			in.WriteString(b + "\n")
+			continue
+		}
+		s := fmt.Sprintf("%s %d", sampleTexts[i%len(sampleTexts)], i)
+		texts = append(texts, s)
+		js, _ := json.Marshal(map[string]string{"text": s})
+		in.Write(js)
+		in.WriteByte('\n')
+	}
+	ids := oracleIDs(t, dir, texts)
+	out, stderr, err := runTokens(t, env, in.String(), "--tokenizer", dir, "--jsonl")
+	failedRun(t, stderr, err, len(bad), n, "<stdin>:2", "<stdin>:1500", "<stdin>:2999")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d answers for %d lines", len(lines), n)
+	}
+	k := 0
+	for i := 1; i <= n; i++ {
+		want := ""
+		if _, ok := bad[i]; !ok {
+			want = strconv.Itoa(len(ids[k]))
+			k++
+		}
+		if lines[i-1] != want {
+			t.Fatalf("line %d: %q, want %q", i, lines[i-1], want)
+		}
+	}
 }
 
 // TestTokensCountFatal: unusable --tokenizer values, inputs and
 // subcommands fail with one FATAL line.
 func TestTokensCountFatal(t *testing.T) {
+	t.Parallel()
 	env := tokensEnv(t)
 	empty := t.TempDir()
 	cases := []struct {
@@ -388,6 +488,7 @@ func TestTokensCountFatal(t *testing.T) {
 // a relative symlink into blobs/), offline, via HF_HUB_CACHE or
 // --cache-dir, by branch or by commit, and counts as the local directory.
 func TestTokensCountFromHFCache(t *testing.T) {
+	t.Parallel()
 	dir := tinyDir(t)
 	const commit = "0123456789abcdef0123456789abcdef01234567"
 	home := t.TempDir()
@@ -442,6 +543,7 @@ func TestTokensCountFromHFCache(t *testing.T) {
 // TestReadLine: lines longer than the reader's buffer come back whole; only
 // "\n" ends a line; a last line without it counts; an empty tail does not.
 func TestReadLine(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("0123456789", 50)
 	input := long + "\n\n" + "a\r\n" + long + "x" // last line longer than the buffer, no "\n"
 	want := []string{long, "", "a\r", long + "x"}
@@ -464,6 +566,7 @@ func TestReadLine(t *testing.T) {
 }
 
 func TestJSONLText(t *testing.T) {
+	t.Parallel()
 	for line, want := range map[string]string{
 		`{"text": "plain"}`:                     "plain",
 		`{"text": "a", "text": "last wins"}`:    "last wins",
@@ -489,6 +592,7 @@ func TestJSONLText(t *testing.T) {
 // through the same resolution and loading: Llama-3 as a rank file counts
 // and encodes like the HF library with Llama-3's tokenizer.json.
 func TestTokensCountTiktokenRepo(t *testing.T) {
+	t.Parallel()
 	ids := oracleIDs(t, llama3Dir(t), sampleTexts)
 	env := tokensEnv(t)
 	dir := llama3RankDir(t)

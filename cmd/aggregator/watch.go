@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -329,8 +328,7 @@ func runWatch(ctx context.Context, f *watchFlags, ep string, log *slog.Logger, o
 				continue
 			}
 			v.frames = n
-			ok := bytes.HasPrefix(fr, []byte(snapshot.Topic)) &&
-				snapshot.DecodeMsgpack(fr[snapshot.TopicSize:], &v.snap) == nil
+			ok := snapshot.DecodeFrame(fr, &v.snap) == nil
 			sub.Release(fr)
 			if !ok {
 				decodeErrs++

@@ -355,7 +355,8 @@ func launchWatchedCase(t *testing.T, name string, during func(sockDir, out strin
 // watchFinalCompleted is total_samples_completed of the run's final_snapshot.json.
 func watchFinalCompleted(t *testing.T, out string) (*snapshot.Snapshot, int64) {
 	s := watchReadSnap(t, filepath.Join(out, snapshot.FinalFileName))
-	return s, int64(watch.Counter(s, "total_samples_completed"))
+	n, _ := s.CounterValue(snapshot.TotalSamplesCompleted)
+	return s, int64(n)
 }
 
 // watchTmux drives a private tmux server (its own socket and config).

@@ -28,12 +28,12 @@
 // original stdout, so a stray print in any dependency cannot corrupt the
 // stream.
 //
-// SHARDWORKER_TEST_HOOKS=1 enables test-only behaviour (testhooks.go);
-// never set it in production.
+// A binary built with -tags testhooks has test-only behaviour
+// (testhooks.go), enabled by SHARDWORKER_TEST_HOOKS=1; a normal build has
+// none.
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,6 +48,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // maxStack is the goroutine stack limit (Go's default is 1 GB): a
@@ -56,16 +57,6 @@ import (
 const maxStack = 128 << 20
 
 func main() { os.Exit(run(os.Args[1:])) }
-
-// byteSize is a flag of a size in bytes (shard.ParseBytes).
-type byteSize int64
-
-func (b *byteSize) String() string { return shard.FormatBytes(uint64(*b)) }
-func (b *byteSize) Set(s string) error {
-	v, err := shard.ParseBytes(s)
-	*b = byteSize(v)
-	return err
-}
 
 func run(args []string) int {
 	signal.Ignore(syscall.SIGINT)
@@ -90,7 +81,7 @@ func run(args []string) int {
 	procs := fs.Int("procs", 0, "GOMAXPROCS: goroutines counting a batch (default: CPUs in the affinity mask)")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	renderTimeout := fs.Duration("render-timeout", shard.DefaultRenderTimeout, "wall-clock limit of one chat item; beyond it the worker exits 3")
-	renderMemory := byteSize(shard.DefaultRenderMemory)
+	renderMemory := shard.ByteSize(shard.DefaultRenderMemory)
 	fs.Var(&renderMemory, "render-memory", "bytes the process may grow above its start-up level while chat items render (512MiB, 2GiB, ...); beyond it the worker exits 3")
 	if err := fs.Parse(args); err != nil {
 		return fatal("usage: shardworker --tokenizer DIR [--procs N] [--log-level LEVEL] [--render-timeout D] [--render-memory BYTES]: %v", err)
@@ -111,9 +102,6 @@ func run(args []string) int {
 	}
 	if *renderTimeout <= 0 {
 		return fatal("--render-timeout %v: must be positive", *renderTimeout)
-	}
-	if renderMemory <= 0 {
-		return fatal("--render-memory %d: must be positive", renderMemory)
 	}
 	debug.SetMaxStack(maxStack)
 	n := *procs
@@ -142,7 +130,7 @@ func run(args []string) int {
 	counters := make([]shard.ItemCounter, n)
 	var chat shard.ChatInfo
 	for i := range counters {
-		wd.Begin(i, 0, shard.ItemBaseline, chattmpl.KindText)
+		wd.Begin(i, 0, shard.ItemBaseline, tokwork.Text)
 		c, err := chattmpl.NewCounter(tok)
 		wd.End(i)
 		if i == 0 {
@@ -152,7 +140,7 @@ func run(args []string) int {
 			}
 			chat = chatInfo(tok, c, err)
 		}
-		counters[i] = hooks.wrap(itemCounter{c})
+		counters[i] = hooks.wrap(c)
 	}
 	hello := shard.Hello{PID: os.Getpid(), Tokenizer: tok.Identity(), Procs: n, CPUs: affinity(), Chat: chat}
 	log.Info("ready", "tokenizer", hello.Tokenizer, "dir", *dir, "procs", n, "cpus", hello.CPUs,
@@ -164,7 +152,7 @@ func run(args []string) int {
 		Hello: hello,
 		NewCounter: func() shard.ItemCounter {
 			c, _ := chattmpl.NewCounter(tok) // its error was logged at start-up
-			return hooks.wrap(itemCounter{c})
+			return hooks.wrap(c)
 		},
 		Counters: counters,
 		Procs:    n,
@@ -178,29 +166,13 @@ func run(args []string) int {
 	return 0
 }
 
-// itemCounter counts the items of one goroutine with a chattmpl.Counter.
-type itemCounter struct{ c *chattmpl.Counter }
-
-func (ic itemCounter) CountItem(k chattmpl.Kind, payload string) (chattmpl.Outcome, error) {
-	out, err := ic.c.CountItem(k, payload)
-	if err != nil && k == chattmpl.KindText {
-		// chattmpl labels tokenizer errors as errors on rendered text;
-		// a text item's error is the tokenizer's own.
-		if u := errors.Unwrap(err); u != nil {
-			err = u
-		}
-	}
-	return out, err
-}
-
 // chatInfo is the hello's chat-template set-up of c (made for tok, with
 // NewCounter's error newErr).
 func chatInfo(tok *tokenize.Tokenizer, c *chattmpl.Counter, newErr error) shard.ChatInfo {
 	prefix, baseline, err := c.Baseline()
 	info := shard.ChatInfo{Prefix: prefix, Baseline: baseline}
 	if cfg := tok.Config(); cfg != nil {
-		raw, ok := cfg.Raw["chat_template"]
-		info.Template = cfg.ChatTemplates != nil || (ok && string(raw) != "null")
+		info.Template = cfg.HasChatTemplate
 	}
 	if err == nil {
 		err = newErr

@@ -1,3 +1,5 @@
+//go:build testhooks
+
 package main
 
 import (
@@ -8,12 +10,14 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/shard"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
-// Test-only behaviour, for pkg/shard's process tests; enabled only when
-// SHARDWORKER_TEST_HOOKS=1 is in the environment. Without it, texts
+// Test-only behaviour, for the process tests of pkg/shard and
+// cmd/aggregator: compiled only into a binary built with -tags testhooks
+// (the tests build theirs so; see internal/testbin), and enabled there only
+// when SHARDWORKER_TEST_HOOKS=1 is in the environment. Without it, texts
 // carrying the marker are counted like any other text.
 //
 // With it:
@@ -58,14 +62,14 @@ func (h *testHooks) wrap(c shard.ItemCounter) shard.ItemCounter {
 
 type hookCounter struct{ shard.ItemCounter }
 
-func (c hookCounter) CountItem(k chattmpl.Kind, text string) (chattmpl.Outcome, error) {
+func (c hookCounter) CountItem(k tokwork.Kind, text string) tokwork.Result {
 	cmd, ok := strings.CutPrefix(text, testMarker)
-	if !ok || k != chattmpl.KindText {
+	if !ok || k != tokwork.Text {
 		return c.ItemCounter.CountItem(k, text)
 	}
 	switch {
 	case cmd == "fail":
-		return chattmpl.Outcome{}, fmt.Errorf("test hook: item failed on purpose")
+		return tokwork.Result{Count: -1, Err: "test hook: item failed on purpose"}
 	case cmd == "panic":
 		panic("test hook: panic on purpose")
 	case cmd == "stdout":
@@ -74,7 +78,7 @@ func (c hookCounter) CountItem(k chattmpl.Kind, text string) (chattmpl.Outcome, 
 	case strings.HasPrefix(cmd, "sleep="):
 		d, err := time.ParseDuration(strings.TrimPrefix(cmd, "sleep="))
 		if err != nil {
-			return chattmpl.Outcome{}, err
+			return tokwork.Result{Count: -1, Err: err.Error()}
 		}
 		time.Sleep(d)
 	}

@@ -112,3 +112,31 @@ func AppendMapLen(dst []byte, n int) []byte {
 	}
 	return binary.BigEndian.AppendUint32(append(dst, 0xdf), uint32(n))
 }
+
+// AppendExt appends an ext value: the smallest fixext or ext header for
+// len(data), the type code, then data.
+func AppendExt(dst []byte, code int8, data []byte) []byte {
+	switch n := len(data); n {
+	case 1:
+		dst = append(dst, 0xd4)
+	case 2:
+		dst = append(dst, 0xd5)
+	case 4:
+		dst = append(dst, 0xd6)
+	case 8:
+		dst = append(dst, 0xd7)
+	case 16:
+		dst = append(dst, 0xd8)
+	default:
+		switch {
+		case n < 1<<8:
+			dst = append(dst, 0xc7, byte(n))
+		case n < 1<<16:
+			dst = binary.BigEndian.AppendUint16(append(dst, 0xc8), uint16(n))
+		default:
+			dst = binary.BigEndian.AppendUint32(append(dst, 0xc9), uint32(n))
+		}
+	}
+	dst = append(dst, byte(code))
+	return append(dst, data...)
+}

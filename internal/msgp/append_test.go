@@ -68,7 +68,7 @@ func TestAppendRoundTrip(t *testing.T) {
 			t.Errorf("map header %d accepted without pairs", n)
 		}
 	}
-	b := AppendFloat64(AppendBool(AppendBool(AppendNil(nil), true), false), 0.1)
+	b := AppendFloat64(AppendBool(AppendBool([]byte{0xc0}, true), false), 0.1)
 	var r Reader
 	r.Reset(b)
 	if !r.TryNil() {

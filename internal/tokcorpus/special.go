@@ -14,6 +14,9 @@ var SpecialTokens = map[string][]string{
 	"gptoss":      {"<|startoftext|>", "<|endoftext|>", "<|return|>", "<|constrain|>", "<|channel|>", "<|start|>", "<|end|>", "<|message|>", "<|call|>", "<|endofprompt|>", "<|reserved_200000|>", "<|reserved_200001|>", "<|reserved_200011|>", "<|reserved_200017|>"},
 	"llama2":      {"<unk>", "<s>", "</s>"},
 	"gemma3":      {"<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "[multimodal]", "<start_of_turn>", "<end_of_turn>", "<start_of_image>", "<end_of_image>", "<image_soft_token>", "<unused0>", "<unused1>", "<unused3121>", "<unused6241>", "<table>", "</td>", "<h1>", "<strong>", "</code>", "<blockquote>", "▁▁", "▁▁▁▁", "\t\t", "\t\t\t\t\t", "\n\n"},
+	// demo (internal/demotok) reuses strings of llama3 and qwen3, so it is
+	// not in specialModels: the corpus already holds each of its tokens.
+	"demo": {"<|begin_of_text|>", "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>", "<tool_call>", "</tool_call>"},
 }
 
 // specialModels fixes the iteration order of SpecialTokens.

@@ -39,9 +39,13 @@ type AddedToken struct {
 }
 
 // Spec describes a tokenizer built with the library's own API
-// (scripts/tokenizer-oracle/build.js). Model is required.
+// (scripts/tokenizer-oracle/build.js). Model or Base is required.
 type Spec struct {
-	Model         Call           `json:"model"`
+	// Base, when set, is a tokenizer.json the library loads first, for
+	// components its npm API cannot construct (a Regex Split, the ByteLevel
+	// decoder); Model, when set, then replaces its model.
+	Base          string         `json:"base,omitempty"`
+	Model         Call           `json:"model,omitzero"`
 	Normalizer    *Call          `json:"normalizer,omitempty"`
 	PreTokenizer  *Call          `json:"pre_tokenizer,omitempty"`
 	PostProcessor *Call          `json:"post_processor,omitempty"`

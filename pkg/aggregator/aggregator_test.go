@@ -62,8 +62,8 @@ func TestTrackingWindow(t *testing.T) {
 				if h.hasRow("s1") {
 					t.Error("warmup ISSUED before START_PERFORMANCE_TRACKING created a row")
 				}
-				h.wantCount(TTFTNs, 0)
-				h.wantCount(SampleLatencyNs, 0)
+				h.wantCount(snapshot.TTFTNs, 0)
+				h.wantCount(snapshot.SampleLatencyNs, 0)
 			},
 		},
 		{
@@ -91,8 +91,8 @@ func TestTrackingWindow(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 100), sess(stopPT, 200),
 				smp(recv1, "s1", 300), smp(done, "s1", 500)),
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(TTFTNs, 200)
-				h.wantTotal(SampleLatencyNs, 400)
+				h.wantTotal(snapshot.TTFTNs, 200)
+				h.wantTotal(snapshot.SampleLatencyNs, 400)
 			},
 		},
 		{
@@ -105,7 +105,7 @@ func TestTrackingWindow(t *testing.T) {
 				if h.hasRow("s2") {
 					t.Error("s2 issued between blocks was tracked")
 				}
-				h.wantCount(SampleLatencyNs, 2)
+				h.wantCount(snapshot.SampleLatencyNs, 2)
 				if got := h.a.Table().Blocks(); got != 2 {
 					t.Errorf("blocks = %d, want 2", got)
 				}
@@ -141,8 +141,8 @@ func TestTimingMetrics(t *testing.T) {
 			name: "ttft_and_sample_latency", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2500), smp(done, "s1", 5000)),
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(TTFTNs, 1500)
-				h.wantTotal(SampleLatencyNs, 4000)
+				h.wantTotal(snapshot.TTFTNs, 1500)
+				h.wantTotal(snapshot.SampleLatencyNs, 4000)
 			},
 		},
 		{
@@ -151,23 +151,23 @@ func TestTimingMetrics(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
 				smp(recvN, "s1", 3000), smp(recvN, "s1", 4500), smp(done, "s1", 5000)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ChunkDeltaNs, 2)
-				h.wantTotal(ChunkDeltaNs, 2500)
+				h.wantCount(snapshot.ChunkDeltaNs, 2)
+				h.wantTotal(snapshot.ChunkDeltaNs, 2500)
 			},
 		},
 		{
-			// No RECV events: latency 3000-1000 and OSL("hello world") = 2,
+			// No RECV events: latency 3000-1000 and snapshot.OSL("hello world") = 2,
 			// but no TTFT, chunk delta or TPOT.
 			name: "non_streaming_latency_only", o: opts{streaming: true, tokenizer: true},
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000),
 				smpData(done, "s1", 3000, textOutput("hello world"))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(SampleLatencyNs, 2000)
-				h.wantTotal(OSL, 2)
-				h.wantCount(TTFTNs, 0)
-				h.wantCount(ChunkDeltaNs, 0)
-				h.wantCount(TPOTNs, 0)
+				h.wantTotal(snapshot.SampleLatencyNs, 2000)
+				h.wantTotal(snapshot.OSL, 2)
+				h.wantCount(snapshot.TTFTNs, 0)
+				h.wantCount(snapshot.ChunkDeltaNs, 0)
+				h.wantCount(snapshot.TPOTNs, 0)
 			},
 		},
 		{
@@ -189,9 +189,9 @@ func TestTimingMetrics(t *testing.T) {
 			name: "first_non_first_recv_opens_chunk_delta", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recvN, "s1", 2000), smp(recvN, "s1", 2500)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ChunkDeltaNs, 1)
-				h.wantTotal(ChunkDeltaNs, 500)
-				h.wantCount(TTFTNs, 0)
+				h.wantCount(snapshot.ChunkDeltaNs, 1)
+				h.wantTotal(snapshot.ChunkDeltaNs, 500)
+				h.wantCount(snapshot.TTFTNs, 0)
 			},
 		},
 		{
@@ -201,12 +201,12 @@ func TestTimingMetrics(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
 				smp(recvN, "s1", 3000), smp(done, "s1", 4000)),
 			check: func(t *testing.T, h *harness) {
-				for _, name := range []string{TTFTNs, ChunkDeltaNs, TPOTNs} {
+				for _, name := range []string{snapshot.TTFTNs, snapshot.ChunkDeltaNs, snapshot.TPOTNs} {
 					if _, ok := h.series(name); ok {
 						t.Errorf("%s registered without --streaming", name)
 					}
 				}
-				h.wantTotal(SampleLatencyNs, 3000)
+				h.wantTotal(snapshot.SampleLatencyNs, 3000)
 			},
 		},
 	})
@@ -215,18 +215,18 @@ func TestTimingMetrics(t *testing.T) {
 func TestISL(t *testing.T) {
 	runFold(t, []foldCase{
 		{
-			// SGLang path: ISL = len(token_ids), no tokenizer needed.
+			// SGLang path: snapshot.ISL = len(token_ids), no tokenizer needed.
 			name: "issued_with_token_ids_emits_isl_directly", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000, promptIDs(101, 202, 303, 404, 505))),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ISL, 1)
-				h.wantTotal(ISL, 5)
+				h.wantCount(snapshot.ISL, 1)
+				h.wantTotal(snapshot.ISL, 5)
 			},
 		},
 		{
 			name: "issued_without_data_no_isl", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000)),
-			check:   func(t *testing.T, h *harness) { h.wantCount(ISL, 0) },
+			check:   func(t *testing.T, h *harness) { h.wantCount(snapshot.ISL, 0) },
 		},
 		{
 			// IslTrigger docstring: an explicitly empty token_ids tuple is
@@ -235,30 +235,30 @@ func TestISL(t *testing.T) {
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000,
 				prompt(events.PromptData{TokenIDs: []int64{}, Text: strp("a b c")}))),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ISL, 1)
-				h.wantTotal(ISL, 0)
+				h.wantCount(snapshot.ISL, 1)
+				h.wantTotal(snapshot.ISL, 0)
 				if p := h.a.Pending(); p != 0 {
 					t.Errorf("pending = %d, want 0 (token_ids take precedence)", p)
 				}
 			},
 		},
 		{
-			// Without a tokenizer, text prompts give no ISL (and no work).
+			// Without a tokenizer, text prompts give no snapshot.ISL (and no work).
 			name: "text_prompt_without_tokenizer_skipped", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000, promptText("a b c"))),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ISL, 0)
+				h.wantCount(snapshot.ISL, 0)
 				if p := h.a.Pending(); p != 0 {
 					t.Errorf("pending = %d, want 0", p)
 				}
 			},
 		},
 		{
-			// ISL fires only when the row is created: an untracked prompt
+			// snapshot.ISL fires only when the row is created: an untracked prompt
 			// records nothing even with token_ids.
 			name: "untracked_issued_no_isl", o: streamingNoTok,
 			batches: batch(sess(started, 0), smpData(issued, "s1", 1000, promptIDs(1, 2, 3))),
-			check:   func(t *testing.T, h *harness) { h.wantCount(ISL, 0) },
+			check:   func(t *testing.T, h *harness) { h.wantCount(snapshot.ISL, 0) },
 		},
 		{
 			// A duplicate ISSUED finds the existing row and fires again.
@@ -266,9 +266,9 @@ func TestISL(t *testing.T) {
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000, promptIDs(1, 2)),
 				smpData(issued, "s1", 1100, promptIDs(1, 2, 3))),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ISL, 2)
-				h.wantTotal(ISL, 5)
-				h.wantCounter(TrackedSamplesIssued, 2)
+				h.wantCount(snapshot.ISL, 2)
+				h.wantTotal(snapshot.ISL, 5)
+				h.wantCounter(snapshot.TrackedSamplesIssued, 2)
 			},
 		},
 	})
@@ -280,10 +280,10 @@ func TestEdgeCases(t *testing.T) {
 			name: "untracked_sample_events_ignored", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), smp(recv1, "unknown", 2000), smp(done, "unknown", 5000)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(TTFTNs, 0)
-				h.wantCount(SampleLatencyNs, 0)
-				h.wantCounter(TotalSamplesCompleted, 1)
-				h.wantCounter(TrackedSamplesCompleted, 0)
+				h.wantCount(snapshot.TTFTNs, 0)
+				h.wantCount(snapshot.SampleLatencyNs, 0)
+				h.wantCounter(snapshot.TotalSamplesCompleted, 1)
+				h.wantCounter(snapshot.TrackedSamplesCompleted, 0)
 			},
 		},
 		{
@@ -299,7 +299,7 @@ func TestEdgeCases(t *testing.T) {
 			// The aggregator stops at ENDED: the later RECV_FIRST is dropped.
 			name: "events_after_ended_are_dropped", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 100), sess(ended, 200), smp(recv1, "s1", 300)),
-			check:   func(t *testing.T, h *harness) { h.wantCount(TTFTNs, 0) },
+			check:   func(t *testing.T, h *harness) { h.wantCount(snapshot.TTFTNs, 0) },
 		},
 		{
 			name: "empty_sample_uuid_ignored", o: streamingNoTok,
@@ -308,7 +308,7 @@ func TestEdgeCases(t *testing.T) {
 				if n := h.a.Table().Len(); n != 0 {
 					t.Errorf("table len = %d, want 0", n)
 				}
-				h.wantCounter(TotalSamplesIssued, 0)
+				h.wantCounter(snapshot.TotalSamplesIssued, 0)
 			},
 		},
 		{
@@ -317,10 +317,10 @@ func TestEdgeCases(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(issued, "s2", 1500),
 				smp(recv1, "s1", 2000), smp(recv1, "s2", 3000), smp(done, "s1", 4000), smp(done, "s2", 5000)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(TTFTNs, 2)
-				h.wantTotal(TTFTNs, 1000+1500)
-				h.wantCount(SampleLatencyNs, 2)
-				h.wantTotal(SampleLatencyNs, 3000+3500)
+				h.wantCount(snapshot.TTFTNs, 2)
+				h.wantTotal(snapshot.TTFTNs, 1000+1500)
+				h.wantCount(snapshot.SampleLatencyNs, 2)
+				h.wantTotal(snapshot.SampleLatencyNs, 3000+3500)
 			},
 		},
 		{
@@ -328,9 +328,9 @@ func TestEdgeCases(t *testing.T) {
 			name: "error_event_increments_total_failed", o: streamingNoTok,
 			batches: batch(sess(startPT, 0), errEv("", 500), smp(issued, "s1", 1000), smp(done, "s1", 2000)),
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(SampleLatencyNs, 1000)
-				h.wantCounter(TotalSamplesFailed, 1)
-				h.wantCounter(TrackedSamplesFailed, 0)
+				h.wantTotal(snapshot.SampleLatencyNs, 1000)
+				h.wantCounter(snapshot.TotalSamplesFailed, 1)
+				h.wantCounter(snapshot.TrackedSamplesFailed, 0)
 			},
 		},
 		{
@@ -353,8 +353,8 @@ func TestEdgeCases(t *testing.T) {
 				{smp(recv1, "s1", 2000), smp(done, "s1", 3000)},
 			},
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(TTFTNs, 1000)
-				h.wantTotal(SampleLatencyNs, 2000)
+				h.wantTotal(snapshot.TTFTNs, 1000)
+				h.wantTotal(snapshot.SampleLatencyNs, 2000)
 				if h.hasRow("s1") {
 					t.Error("row not removed")
 				}
@@ -367,7 +367,7 @@ func TestEdgeCases(t *testing.T) {
 				{smp(issued, "w", 5), sess(started, 100), smp(issued, "w2", 400)},
 				{smp(done, "w2", 300), errEv("", 900), smp(done, "w", 700)},
 			},
-			check: func(t *testing.T, h *harness) { h.wantCounter(TotalDurationNs, 800) },
+			check: func(t *testing.T, h *harness) { h.wantCounter(snapshot.TotalDurationNs, 800) },
 		},
 	})
 }
@@ -384,7 +384,7 @@ func TestDuplicateStartedLogsErrorAndPreservesState(t *testing.T) {
 	}
 	// A moved start would freeze total_duration_ns: 6000-1000, not 6000-5000.
 	h.process(smp(issued, "x", 6_000))
-	h.wantCounter(TotalDurationNs, 5_000)
+	h.wantCounter(snapshot.TotalDurationNs, 5_000)
 
 	var dup []string
 	for _, line := range strings.Split(h.log.String(), "\n") {
@@ -422,7 +422,7 @@ func TestEndedReportedInTheBatchThatCarriesIt(t *testing.T) {
 	if res := h.process(sess(startPT, 200), smp(issued, "s1", 300), sess(ended, 400)); res.Ended || res.Started {
 		t.Errorf("call after ENDED reported %+v", res)
 	}
-	h.wantCounter(TotalSamplesIssued, 0)
+	h.wantCounter(snapshot.TotalSamplesIssued, 0)
 	if got := h.a.Processed(); got != 5 {
 		t.Errorf("processed = %d, want 5 (ignored records are still counted)", got)
 	}
@@ -456,9 +456,9 @@ func TestLoadgenWindowAggregation(t *testing.T) {
 			batches: batch(sess(started, 0), sess(startPT, 10), smp(issued, "s1", 100), smp(done, "s1", 500),
 				smp(issued, "s2", 200), smp(done, "s2", 600), sess(stopPT, 700)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(LegacyLoadgenWindowDurationNs, 600-100)
+				h.wantCounter(snapshot.LegacyLoadgenWindowDurationNs, 600-100)
 				// STOP also refreshes tracked_duration_ns: 600-10.
-				h.wantCounter(TrackedDurationNs, 590)
+				h.wantCounter(snapshot.TrackedDurationNs, 590)
 			},
 		},
 		{
@@ -466,11 +466,11 @@ func TestLoadgenWindowAggregation(t *testing.T) {
 			name: "durations_not_refreshed_before_stop", o: streamingNoTok,
 			batches: batch(sess(started, 0), sess(startPT, 10), smp(issued, "s1", 100), smp(done, "s1", 500)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(LegacyLoadgenWindowDurationNs, 0)
-				h.wantCounter(TrackedDurationNs, 0)
+				h.wantCounter(snapshot.LegacyLoadgenWindowDurationNs, 0)
+				h.wantCounter(snapshot.TrackedDurationNs, 0)
 				h.a.RefreshDurations()
-				h.wantCounter(LegacyLoadgenWindowDurationNs, 400)
-				h.wantCounter(TrackedDurationNs, 490)
+				h.wantCounter(snapshot.LegacyLoadgenWindowDurationNs, 400)
+				h.wantCounter(snapshot.TrackedDurationNs, 490)
 			},
 		},
 	})
@@ -484,10 +484,10 @@ func TestCounterAccounting(t *testing.T) {
 			batches: batch(sess(started, 0), smp(issued, "warmup", 10), smp(done, "warmup", 20),
 				sess(startPT, 30), smp(issued, "s1", 100), smp(done, "s1", 200)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(TotalSamplesIssued, 2)
-				h.wantCounter(TotalSamplesCompleted, 2)
-				h.wantCounter(TrackedSamplesIssued, 1)
-				h.wantCounter(TrackedSamplesCompleted, 1)
+				h.wantCounter(snapshot.TotalSamplesIssued, 2)
+				h.wantCounter(snapshot.TotalSamplesCompleted, 2)
+				h.wantCounter(snapshot.TrackedSamplesIssued, 1)
+				h.wantCounter(snapshot.TrackedSamplesCompleted, 1)
 			},
 		},
 		{
@@ -495,8 +495,8 @@ func TestCounterAccounting(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1), finish("s1", 2, "stop"),
 				smp(issued, "s2", 3), finish("s2", 4, "future_reason")),
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(TrackedFinishReasonStop, 1)
-				h.wantCounter(TrackedFinishReasonOther, 1)
+				h.wantCounter(snapshot.TrackedFinishReasonStop, 1)
+				h.wantCounter(snapshot.TrackedFinishReasonOther, 1)
 			},
 		},
 		{
@@ -515,14 +515,14 @@ func TestCounterAccounting(t *testing.T) {
 				finish("g", 15, "stop"),
 			),
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(TrackedFinishReasonStop, 0)
-				h.wantCounter(TrackedFinishReasonLength, 1)
-				h.wantCounter(TrackedFinishReasonToolCalls, 1)
-				h.wantCounter(TrackedFinishReasonContentFilter, 1)
-				h.wantCounter(TrackedFinishReasonFunctionCall, 1)
-				h.wantCounter(TrackedFinishReasonOther, 1) // ""
-				h.wantCounter(TrackedSamplesCompleted, 6)
-				h.wantCounter(TotalSamplesCompleted, 8)
+				h.wantCounter(snapshot.TrackedFinishReasonStop, 0)
+				h.wantCounter(snapshot.TrackedFinishReasonLength, 1)
+				h.wantCounter(snapshot.TrackedFinishReasonToolCalls, 1)
+				h.wantCounter(snapshot.TrackedFinishReasonContentFilter, 1)
+				h.wantCounter(snapshot.TrackedFinishReasonFunctionCall, 1)
+				h.wantCounter(snapshot.TrackedFinishReasonOther, 1) // ""
+				h.wantCounter(snapshot.TrackedSamplesCompleted, 6)
+				h.wantCounter(snapshot.TotalSamplesCompleted, 8)
 			},
 		},
 	})
@@ -540,8 +540,8 @@ func TestErrorHandler(t *testing.T) {
 				{errEv("tracked-uuid-1", ts+200)},
 			},
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(TotalSamplesFailed, 1)
-				h.wantCounter(TrackedSamplesFailed, 1)
+				h.wantCounter(snapshot.TotalSamplesFailed, 1)
+				h.wantCounter(snapshot.TrackedSamplesFailed, 1)
 			},
 		},
 		{
@@ -550,8 +550,8 @@ func TestErrorHandler(t *testing.T) {
 			batches: batch(sess(started, ts), sess(startPT, ts), smp(issued, "u", ts+100),
 				smp(done, "u", ts+200), errEv("u", ts+201)),
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(TotalSamplesFailed, 1)
-				h.wantCounter(TrackedSamplesFailed, 0)
+				h.wantCounter(snapshot.TotalSamplesFailed, 1)
+				h.wantCounter(snapshot.TrackedSamplesFailed, 0)
 			},
 		},
 		{
@@ -564,8 +564,8 @@ func TestErrorHandler(t *testing.T) {
 				if h.hasRow("untracked-uuid") {
 					t.Error("untracked sample has a row")
 				}
-				h.wantCounter(TotalSamplesFailed, 1)
-				h.wantCounter(TrackedSamplesFailed, 0)
+				h.wantCounter(snapshot.TotalSamplesFailed, 1)
+				h.wantCounter(snapshot.TrackedSamplesFailed, 0)
 			},
 		},
 		{
@@ -576,8 +576,8 @@ func TestErrorHandler(t *testing.T) {
 				ev{Type: events.ErrorSession, TimestampNs: 3},
 				ev{Type: events.ErrorClient, TimestampNs: 4, SampleUUID: "s"}),
 			check: func(t *testing.T, h *harness) {
-				h.wantCounter(TotalSamplesFailed, 3)
-				h.wantCounter(TrackedSamplesFailed, 2)
+				h.wantCounter(snapshot.TotalSamplesFailed, 3)
+				h.wantCounter(snapshot.TrackedSamplesFailed, 2)
 				if !h.hasRow("s") {
 					t.Error("ERROR removed the row")
 				}
@@ -599,8 +599,8 @@ func TestDecodeFailuresFold(t *testing.T) {
 		t.Fatalf("malformed payload decoded as %v", recs[0].Type)
 	}
 	h.a.Process(recs)
-	h.wantCounter(TotalSamplesFailed, 1)
-	h.wantCounter(TrackedSamplesFailed, 0)
+	h.wantCounter(snapshot.TotalSamplesFailed, 1)
+	h.wantCounter(snapshot.TrackedSamplesFailed, 0)
 }
 
 // Upstream #409: test_interrupted_marker_tags_final_snapshot and
@@ -622,15 +622,15 @@ func TestInterruptedMarkerTagsTheFinalState(t *testing.T) {
 	if h.a.State() != snapshot.Live {
 		t.Errorf("live state %v after the marker, want live", h.a.State())
 	}
-	h.wantCounter(TotalSamplesFailed, 0)
-	h.wantCounter(TotalSamplesIssued, 1)
-	h.wantCounter(TotalDurationNs, 500)
+	h.wantCounter(snapshot.TotalSamplesFailed, 0)
+	h.wantCounter(snapshot.TotalSamplesIssued, 1)
+	h.wantCounter(snapshot.TotalDurationNs, 500)
 	if !h.hasRow("s1") {
 		t.Error("the marker dropped an in-flight row")
 	}
 	// Tracking is untouched: a completion after the marker still counts.
 	h.process(finish("s1", 600, "stop"), sess(ended, 700))
-	h.wantCounter(TrackedSamplesCompleted, 1)
+	h.wantCounter(snapshot.TrackedSamplesCompleted, 1)
 	if h.a.FinalState() != snapshot.Interrupted {
 		t.Errorf("final state %v after ENDED, want interrupted", h.a.FinalState())
 	}

@@ -9,7 +9,9 @@ import (
 
 	"github.com/mlperf-tools/aggregator/internal/testutil"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // testNow is the clock of the test decoder (only malformed payloads use it).
@@ -63,7 +65,7 @@ func noReasoning() events.Chunks            { return events.Chunks{} }
 func textOutput(s string) []byte            { return tmo(one(s), noReasoning(), nil) }
 func streamingText(chunks ...string) []byte { return tmo(list(chunks...), noReasoning(), nil) }
 
-func tmo(out, reasoning events.Chunks, toolCalls []events.Value) []byte {
+func tmo(out, reasoning events.Chunks, toolCalls []pyvalue.Value) []byte {
 	return events.AppendData(nil, events.Data{Kind: events.DataTextModelOutput,
 		TextModelOutput: events.TextModelOutput{Output: out, Reasoning: reasoning, ToolCalls: toolCalls}})
 }
@@ -112,7 +114,7 @@ func newHarness(t *testing.T, o opts) *harness {
 		Log: slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	if o.tokenizer || o.failingToken {
 		h.tok = &mockTokenizer{failing: o.failingToken}
-		cfg.Tokens = h.tok
+		cfg.NewTokens = func(tokwork.Recorder) tokwork.Sink { return h.tok }
 	}
 	a, err := New(cfg)
 	if err != nil {
@@ -205,15 +207,15 @@ func (h *harness) wantCounter(name string, want int64) {
 func (h *harness) hasRow(uuid string) bool { return h.a.Table().has([]byte(uuid)) }
 
 // mockTokenizer is upstream conftest's MockBatchTokenizer as a synchronous
-// TokenSink: jobs wait in a buffer until the test flushes them, and each is
+// tokwork.Sink: jobs wait in a buffer until the test flushes them, and each is
 // counted by whitespace splitting exactly as the mock counts its inputs.
 type mockTokenizer struct {
-	jobs    []TokenJob
-	inputs  []TokenInput // every input ever enqueued, for capture tests
+	jobs    []tokwork.Job
+	inputs  []tokwork.Input // every input ever enqueued, for capture tests
 	failing bool
 }
 
-func (m *mockTokenizer) Enqueue(j TokenJob) {
+func (m *mockTokenizer) Enqueue(j tokwork.Job) {
 	m.jobs = append(m.jobs, j)
 	m.inputs = append(m.inputs, j.Input)
 }
@@ -234,21 +236,21 @@ func (m *mockTokenizer) flush(a *Aggregator) {
 }
 
 // mockCount is MockBatchTokenizer.count_batch_async for one input.
-func mockCount(in TokenInput) int {
+func mockCount(in tokwork.Input) int {
 	switch in.Kind {
-	case InputText:
+	case tokwork.Text:
 		return len(strings.Fields(in.Text))
-	case InputMessage:
+	case tokwork.Message:
 		tool := ""
 		if len(in.Message.ToolCalls) > 0 {
-			tool = string(events.AppendJSON(nil, events.ArrayOf(in.Message.ToolCalls...)))
+			tool = string(pyvalue.AppendJSON(nil, pyvalue.ArrayOf(in.Message.ToolCalls...)))
 		}
 		reasoning := ""
 		if in.Message.Reasoning != nil {
 			reasoning = *in.Message.Reasoning
 		}
 		return len(strings.Fields(in.Message.Content + " " + reasoning + " " + tool))
-	case InputPrompt:
+	case tokwork.Prompt:
 		var parts []string
 		for _, msg := range in.Prompt.Messages {
 			for _, key := range []string{"content", "reasoning_content", "tool_calls"} {
@@ -269,8 +271,8 @@ func mockCount(in TokenInput) int {
 // else its repr. Only whitespace matters to the mock's count, so repr is
 // reproduced for the cases that decide it: container separators ", " and
 // ": ", and strings whose non-space whitespace repr escapes.
-func pyStr(v events.Value) string {
-	if v.Kind == events.KindStr {
+func pyStr(v pyvalue.Value) string {
+	if v.Kind == pyvalue.KindStr {
 		return v.Str
 	}
 	var b strings.Builder
@@ -278,23 +280,23 @@ func pyStr(v events.Value) string {
 	return b.String()
 }
 
-func pyRepr(b *strings.Builder, v events.Value) {
+func pyRepr(b *strings.Builder, v pyvalue.Value) {
 	switch v.Kind {
-	case events.KindNil:
+	case pyvalue.KindNil:
 		b.WriteString("None")
-	case events.KindBool:
+	case pyvalue.KindBool:
 		if v.Bool {
 			b.WriteString("True")
 		} else {
 			b.WriteString("False")
 		}
-	case events.KindInt:
+	case pyvalue.KindInt:
 		b.WriteString(strconv.FormatInt(v.Int, 10))
-	case events.KindUint:
+	case pyvalue.KindUint:
 		b.WriteString(strconv.FormatUint(v.Uint, 10))
-	case events.KindFloat:
+	case pyvalue.KindFloat:
 		b.WriteString(snapshot.FormatPyFloat(v.Float))
-	case events.KindStr:
+	case pyvalue.KindStr:
 		q := byte('\'')
 		if strings.ContainsRune(v.Str, '\'') && !strings.ContainsRune(v.Str, '"') {
 			q = '"'
@@ -318,7 +320,7 @@ func pyRepr(b *strings.Builder, v events.Value) {
 			}
 		}
 		b.WriteByte(q)
-	case events.KindArray:
+	case pyvalue.KindArray:
 		b.WriteByte('[')
 		for i, e := range v.Array {
 			if i > 0 {
@@ -327,7 +329,7 @@ func pyRepr(b *strings.Builder, v events.Value) {
 			pyRepr(b, e)
 		}
 		b.WriteByte(']')
-	case events.KindMap:
+	case pyvalue.KindMap:
 		b.WriteByte('{')
 		for i, kv := range v.Map {
 			if i > 0 {

@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
+
 	"github.com/mlperf-tools/aggregator/pkg/events"
 )
 
@@ -18,8 +22,8 @@ var withTok = opts{streaming: true, tokenizer: true}
 
 // toolCall is upstream's complete tool call
 // {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}.
-func toolCall() events.Value {
-	return events.MapOf("id", "c1", "type", "function", "function", events.MapOf("name", "f", "arguments", "{}"))
+func toolCall() pyvalue.Value {
+	return pyvalue.MapOf("id", "c1", "type", "function", "function", pyvalue.MapOf("name", "f", "arguments", "{}"))
 }
 
 func TestAsyncTriggers(t *testing.T) {
@@ -28,7 +32,7 @@ func TestAsyncTriggers(t *testing.T) {
 			name: "isl_text_path_async", o: withTok,
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000, promptText("hello world foo bar"))),
 			drain:   true,
-			check:   func(t *testing.T, h *harness) { h.wantTotal(ISL, 4) },
+			check:   func(t *testing.T, h *harness) { h.wantTotal(snapshot.ISL, 4) },
 		},
 		{
 			// Mock prompt count: content / reasoning_content / tool_calls of
@@ -38,18 +42,18 @@ func TestAsyncTriggers(t *testing.T) {
 			// Upstream asserts count 1 and total > 5.
 			name: "isl_structured_prompt_includes_reasoning_and_tools", o: withTok,
 			batches: batch(sess(startPT, 0), smpData(issued, "s1", 1000, prompt(events.PromptData{
-				Messages: []events.Value{
-					events.MapOf("role", "user", "content", "hello"),
-					events.MapOf("role", "assistant", "reasoning_content", "think carefully", "content", nil,
-						"tool_calls", events.ArrayOf(events.MapOf("function", events.MapOf("name", "lookup")))),
-					events.MapOf("role", "tool", "content", "tool result"),
+				Messages: []pyvalue.Value{
+					pyvalue.MapOf("role", "user", "content", "hello"),
+					pyvalue.MapOf("role", "assistant", "reasoning_content", "think carefully", "content", nil,
+						"tool_calls", pyvalue.ArrayOf(pyvalue.MapOf("function", pyvalue.MapOf("name", "lookup")))),
+					pyvalue.MapOf("role", "tool", "content", "tool result"),
 				},
-				Tools: []events.Value{events.MapOf("function", events.MapOf("name", "lookup"))},
+				Tools: []pyvalue.Value{pyvalue.MapOf("function", pyvalue.MapOf("name", "lookup"))},
 			}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(ISL, 1)
-				h.wantTotal(ISL, 11)
+				h.wantCount(snapshot.ISL, 1)
+				h.wantTotal(snapshot.ISL, 11)
 			},
 		},
 		{
@@ -57,20 +61,20 @@ func TestAsyncTriggers(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smpData(done, "s1", 5000, textOutput("the quick brown fox"))),
 			drain:   true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(SampleLatencyNs, 4000)
-				h.wantTotal(OSL, 4)
+				h.wantTotal(snapshot.SampleLatencyNs, 4000)
+				h.wantTotal(snapshot.OSL, 4)
 			},
 		},
 		{
-			// OSL("hello world foo") = 3; TPOT = (5000-2000) / |"world foo"| = 1500.
+			// snapshot.OSL("hello world foo") = 3; TPOT = (5000-2000) / |"world foo"| = 1500.
 			name: "tpot_emitted_for_streaming", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
 				smpData(done, "s1", 5000, streamingText("hello", " world", " foo"))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(OSL, 3)
-				h.wantCount(TPOTNs, 1)
-				h.wantTotal(TPOTNs, 1500)
+				h.wantTotal(snapshot.OSL, 3)
+				h.wantCount(snapshot.TPOTNs, 1)
+				h.wantTotal(snapshot.TPOTNs, 1500)
 			},
 		},
 		{
@@ -80,23 +84,23 @@ func TestAsyncTriggers(t *testing.T) {
 				smpData(done, "s1", 5000, streamingText("only"))),
 			check: func(t *testing.T, h *harness) {
 				if p := h.a.Pending(); p != 1 {
-					t.Errorf("pending = %d, want 1 (OSL only)", p)
+					t.Errorf("pending = %d, want 1 (snapshot.OSL only)", p)
 				}
 				h.drain()
-				h.wantTotal(OSL, 1)
-				h.wantCount(TPOTNs, 0)
+				h.wantTotal(snapshot.OSL, 1)
+				h.wantCount(snapshot.TPOTNs, 0)
 			},
 		},
 		{
-			// streaming=False: latency and OSL only; streaming series absent.
+			// streaming=False: latency and snapshot.OSL only; streaming series absent.
 			name: "tpot_not_emitted_without_streaming_flag", o: opts{tokenizer: true},
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
 				smpData(done, "s1", 5000, streamingText("hello", " world", " foo"))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(SampleLatencyNs, 4000)
-				h.wantTotal(OSL, 3)
-				for _, name := range []string{TPOTNs, TTFTNs, ChunkDeltaNs} {
+				h.wantTotal(snapshot.SampleLatencyNs, 4000)
+				h.wantTotal(snapshot.OSL, 3)
+				for _, name := range []string{snapshot.TPOTNs, snapshot.TTFTNs, snapshot.ChunkDeltaNs} {
 					if _, ok := h.series(name); ok {
 						t.Errorf("%s registered without streaming", name)
 					}
@@ -110,8 +114,8 @@ func TestAsyncTriggers(t *testing.T) {
 				smpData(done, "s1", 5000, textOutput("hello world foo"))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(OSL, 3)
-				h.wantCount(TPOTNs, 0)
+				h.wantTotal(snapshot.OSL, 3)
+				h.wantCount(snapshot.TPOTNs, 0)
 			},
 		},
 		{
@@ -122,12 +126,12 @@ func TestAsyncTriggers(t *testing.T) {
 				if p := h.a.Pending(); p <= 0 {
 					t.Fatalf("pending = %d before the flush, want > 0", p)
 				}
-				h.wantCount(ISL, 0)
+				h.wantCount(snapshot.ISL, 0)
 				h.drain()
 				if p := h.a.Pending(); p != 0 {
 					t.Errorf("pending = %d after the flush, want 0", p)
 				}
-				h.wantTotal(ISL, 5)
+				h.wantTotal(snapshot.ISL, 5)
 			},
 		},
 		{
@@ -143,20 +147,20 @@ func TestAsyncTriggers(t *testing.T) {
 					t.Fatalf("pending at ENDED = %d, want 1", p)
 				}
 				h.drain()
-				h.wantTotal(ISL, 3)
+				h.wantTotal(snapshot.ISL, 3)
 			},
 		},
 		{
-			// Message path: OSL = |"ok" + " " + "" + " " + json(tool_calls)| = 2;
+			// Message path: snapshot.OSL = |"ok" + " " + "" + " " + json(tool_calls)| = 2;
 			// TPOT: str output without streamed reasoning has no tail, so
 			// only the tool-call JSON (1 word): (5000-2000)/1.
 			name: "tpot_osl_for_tool_call_complete", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 1000), smp(recv1, "s1", 2000),
-				smpData(done, "s1", 5000, tmo(one("ok"), noReasoning(), []events.Value{toolCall()}))),
+				smpData(done, "s1", 5000, tmo(one("ok"), noReasoning(), []pyvalue.Value{toolCall()}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantTotal(OSL, 2)
-				h.wantTotal(TPOTNs, 3000)
+				h.wantTotal(snapshot.OSL, 2)
+				h.wantTotal(snapshot.TPOTNs, 3000)
 			},
 		},
 		{
@@ -182,27 +186,27 @@ func TestTriggerToolCalls(t *testing.T) {
 			// Message path: |"hello world" + "  " + json| = 3.
 			name: "osl_with_tool_calls_uses_message_path", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0),
-				smpData(done, "s1", 1000, tmo(one("hello world"), noReasoning(), []events.Value{toolCall()}))),
+				smpData(done, "s1", 1000, tmo(one("hello world"), noReasoning(), []pyvalue.Value{toolCall()}))),
 			check: func(t *testing.T, h *harness) {
-				if k := h.tok.inputs[0].Kind; k != InputMessage {
-					t.Errorf("OSL input kind = %v, want message", k)
+				if k := h.tok.inputs[0].Kind; k != tokwork.Message {
+					t.Errorf("snapshot.OSL input kind = %v, want message", k)
 				}
 				h.drain()
-				h.wantCount(OSL, 1)
-				h.wantTotal(OSL, 3)
+				h.wantCount(snapshot.OSL, 1)
+				h.wantTotal(snapshot.OSL, 3)
 			},
 		},
 		{
 			name: "osl_without_tool_calls_uses_text_path", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0), smpData(done, "s1", 1000, textOutput("hello world"))),
 			check: func(t *testing.T, h *harness) {
-				want := []TokenInput{{Kind: InputText, Text: "hello world"}}
+				want := []tokwork.Input{{Kind: tokwork.Text, Text: "hello world"}}
 				if !reflect.DeepEqual(h.tok.inputs, want) {
 					t.Errorf("inputs = %+v, want %+v", h.tok.inputs, want)
 				}
 				h.drain()
-				h.wantCount(OSL, 1)
-				h.wantTotal(OSL, 2)
+				h.wantCount(snapshot.OSL, 1)
+				h.wantTotal(snapshot.OSL, 2)
 			},
 		},
 		{
@@ -210,7 +214,7 @@ func TestTriggerToolCalls(t *testing.T) {
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0),
 				smpData(done, "s1", 1000, tmo(one("answer"), one("private reasoning"), nil))),
 			check: func(t *testing.T, h *harness) {
-				want := []TokenInput{{Kind: InputMessage, Message: events.MessageParts{Content: "answer", Reasoning: strp("private reasoning")}}}
+				want := []tokwork.Input{{Kind: tokwork.Message, Message: events.MessageParts{Content: "answer", Reasoning: strp("private reasoning")}}}
 				if !reflect.DeepEqual(h.tok.inputs, want) {
 					t.Errorf("inputs = %#v, want %#v", h.tok.inputs, want)
 				}
@@ -221,11 +225,11 @@ func TestTriggerToolCalls(t *testing.T) {
 			// tail (1 word), so TPOT = (2000-1000)/1.
 			name: "tpot_tool_calls_only_response", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0), smp(recv1, "s1", 1000),
-				smpData(done, "s1", 2000, tmo(list(), noReasoning(), []events.Value{toolCall()}))),
+				smpData(done, "s1", 2000, tmo(list(), noReasoning(), []pyvalue.Value{toolCall()}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(TPOTNs, 1)
-				h.wantTotal(TPOTNs, 1000)
+				h.wantCount(snapshot.TPOTNs, 1)
+				h.wantTotal(snapshot.TPOTNs, 1000)
 			},
 		},
 		{
@@ -234,15 +238,15 @@ func TestTriggerToolCalls(t *testing.T) {
 			// whose JSON splits into 2 words: (5000-1000)/2.
 			name: "tpot_uses_tool_call_deltas_after_first_chunk", o: withTok,
 			batches: batch(sess(startPT, 0), smp(issued, "s1", 0), smp(recv1, "s1", 1000),
-				smpData(done, "s1", 5000, tmo(list(), noReasoning(), []events.Value{
-					events.ArrayOf(events.MapOf("index", 0, "id", "c1", "type", "function",
-						"function", events.MapOf("name", "f", "arguments", "first chunk "))),
-					events.ArrayOf(events.MapOf("index", 0, "function", events.MapOf("arguments", "after chunk"))),
+				smpData(done, "s1", 5000, tmo(list(), noReasoning(), []pyvalue.Value{
+					pyvalue.ArrayOf(pyvalue.MapOf("index", 0, "id", "c1", "type", "function",
+						"function", pyvalue.MapOf("name", "f", "arguments", "first chunk "))),
+					pyvalue.ArrayOf(pyvalue.MapOf("index", 0, "function", pyvalue.MapOf("arguments", "after chunk"))),
 				}))),
 			drain: true,
 			check: func(t *testing.T, h *harness) {
-				h.wantCount(TPOTNs, 1)
-				h.wantTotal(TPOTNs, 2000)
+				h.wantCount(snapshot.TPOTNs, 1)
+				h.wantTotal(snapshot.TPOTNs, 2000)
 			},
 		},
 	})
@@ -252,13 +256,13 @@ func TestTriggerToolCalls(t *testing.T) {
 // job at all where upstream's _extract_tokenization_input returns None (so
 // n_pending_tasks matches upstream).
 func TestTokenInputExtraction(t *testing.T) {
-	msgs := []events.Value{events.MapOf("role", "user", "content", "hi")}
-	tools := []events.Value{events.MapOf("type", "function")}
-	kwargs := events.MapOf("enable_thinking", false)
-	choice := events.Str("auto")
+	msgs := []pyvalue.Value{pyvalue.MapOf("role", "user", "content", "hi")}
+	tools := []pyvalue.Value{pyvalue.MapOf("type", "function")}
+	kwargs := pyvalue.MapOf("enable_thinking", false)
+	choice := pyvalue.Str("auto")
 	type job struct {
-		metric TokenMetric
-		in     TokenInput
+		metric tokwork.Metric
+		in     tokwork.Input
 	}
 	cases := []struct {
 		name      string
@@ -268,49 +272,49 @@ func TestTokenInputExtraction(t *testing.T) {
 		complete  []byte // COMPLETE data
 		want      []job
 	}{
-		{name: "isl_text", issue: promptText("a b"), want: []job{{TokenISL, TokenInput{Kind: InputText, Text: "a b"}}}},
+		{name: "isl_text", issue: promptText("a b"), want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Text, Text: "a b"}}}},
 		{name: "isl_text_beats_messages", issue: prompt(events.PromptData{Text: strp("t"), Messages: msgs}),
-			want: []job{{TokenISL, TokenInput{Kind: InputText, Text: "t"}}}},
+			want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Text, Text: "t"}}}},
 		{name: "isl_empty_text_falls_to_messages",
 			issue: prompt(events.PromptData{Text: strp(""), Messages: msgs, Tools: tools, ChatTemplateKwargs: &kwargs,
 				ChatTemplate: strp("{{x}}"), ToolChoice: &choice}),
-			want: []job{{TokenISL, TokenInput{Kind: InputPrompt, Prompt: events.PromptData{Messages: msgs, Tools: tools,
+			want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Prompt, Prompt: events.PromptData{Messages: msgs, Tools: tools,
 				ChatTemplateKwargs: &kwargs, ChatTemplate: strp("{{x}}"), ToolChoice: &choice}}}}},
-		{name: "isl_empty_messages_tuple_is_not_none", issue: prompt(events.PromptData{Messages: []events.Value{}}),
-			want: []job{{TokenISL, TokenInput{Kind: InputPrompt, Prompt: events.PromptData{Messages: []events.Value{}}}}}},
+		{name: "isl_empty_messages_tuple_is_not_none", issue: prompt(events.PromptData{Messages: []pyvalue.Value{}}),
+			want: []job{{tokwork.ISL, tokwork.Input{Kind: tokwork.Prompt, Prompt: events.PromptData{Messages: []pyvalue.Value{}}}}}},
 		{name: "isl_nothing_to_count", issue: prompt(events.PromptData{Text: strp(""), Tools: tools})},
 		{name: "isl_token_ids_counted_at_once", issue: promptIDs(1, 2, 3)},
 		{name: "isl_not_prompt_data", issue: textOutput("x y")},
 
-		{name: "osl_text", complete: textOutput("x y"), want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "x y"}}}},
+		{name: "osl_text", complete: textOutput("x y"), want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "x y"}}}},
 		{name: "osl_streamed_chunks_joined", complete: streamingText("x", " y"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "x y"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "x y"}}}},
 		{name: "osl_empty_output", complete: textOutput("")},
 		{name: "osl_empty_chunks", complete: streamingText()},
 		{name: "osl_empty_reasoning_is_falsy", complete: tmo(one("o"), one(""), nil),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "o"}}}},
-		{name: "osl_empty_tool_calls_are_falsy", complete: tmo(one("o"), noReasoning(), []events.Value{}),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "o"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "o"}}}},
+		{name: "osl_empty_tool_calls_are_falsy", complete: tmo(one("o"), noReasoning(), []pyvalue.Value{}),
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "o"}}}},
 		{name: "osl_reasoning_message", complete: tmo(list("a", "b"), list("r1", "r2"), nil),
-			want: []job{{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "ab", Reasoning: strp("r1r2")}}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "ab", Reasoning: strp("r1r2")}}}}},
 		{name: "osl_not_text_model_output", complete: promptText("a")},
 
-		// TPOT (streaming, RECV_FIRST seen): OSL job first, then TPOT.
+		// TPOT (streaming, RECV_FIRST seen): snapshot.OSL job first, then TPOT.
 		{name: "tpot_text_tail", streaming: true, recvFirst: true, complete: streamingText("a", " b", " c"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "a b c"}}, {TokenTPOT, TokenInput{Kind: InputText, Text: " b c"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "a b c"}}, {tokwork.TPOT, tokwork.Input{Kind: tokwork.Text, Text: " b c"}}}},
 		{name: "tpot_no_recv_first", streaming: true, complete: streamingText("a", " b"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "a b"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "a b"}}}},
 		{name: "tpot_not_streaming", recvFirst: true, complete: streamingText("a", " b"),
-			want: []job{{TokenOSL, TokenInput{Kind: InputText, Text: "a b"}}}},
+			want: []job{{tokwork.OSL, tokwork.Input{Kind: tokwork.Text, Text: "a b"}}}},
 		{name: "tpot_reasoning_tail_message", streaming: true, recvFirst: true, complete: tmo(one("out"), list("r1", "r2"), nil),
 			want: []job{
-				{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "out", Reasoning: strp("r1r2")}}},
-				{TokenTPOT, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "out", Reasoning: strp("r2")}}},
+				{tokwork.OSL, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "out", Reasoning: strp("r1r2")}}},
+				{tokwork.TPOT, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "out", Reasoning: strp("r2")}}},
 			}},
 		{name: "tpot_str_reasoning_message_even_if_empty", streaming: true, recvFirst: true, complete: tmo(one("out"), one("r"), nil),
 			want: []job{
-				{TokenOSL, TokenInput{Kind: InputMessage, Message: events.MessageParts{Content: "out", Reasoning: strp("r")}}},
-				{TokenTPOT, TokenInput{Kind: InputMessage}},
+				{tokwork.OSL, tokwork.Input{Kind: tokwork.Message, Message: events.MessageParts{Content: "out", Reasoning: strp("r")}}},
+				{tokwork.TPOT, tokwork.Input{Kind: tokwork.Message}},
 			}},
 	}
 	for _, c := range cases {
@@ -324,7 +328,7 @@ func TestTokenInputExtraction(t *testing.T) {
 			var got []job
 			for _, j := range h.tok.jobs {
 				got = append(got, job{j.Metric, j.Input})
-				if j.Metric == TokenTPOT && j.WindowNs != 10 {
+				if j.Metric == tokwork.TPOT && j.WindowNs != 10 {
 					t.Errorf("TPOT window = %d, want 30-20", j.WindowNs)
 				}
 			}
@@ -342,7 +346,7 @@ func TestTokenInputExtraction(t *testing.T) {
 // the trigger logs a warning and enqueues nothing for that metric.
 func TestTokenInputExtractionErrorLogsAndSkips(t *testing.T) {
 	h := newHarness(t, opts{tokenizer: true})
-	bad := tmo(one("o"), noReasoning(), []events.Value{events.ArrayOf(events.Str("not a dict"))})
+	bad := tmo(one("o"), noReasoning(), []pyvalue.Value{pyvalue.ArrayOf(pyvalue.Str("not a dict"))})
 	h.process(sess(startPT, 0), smp(issued, "s", 1), smpData(done, "s", 2, bad))
 	if p := h.a.Pending(); p != 0 {
 		t.Errorf("pending = %d, want 0", p)
@@ -351,36 +355,36 @@ func TestTokenInputExtractionErrorLogsAndSkips(t *testing.T) {
 		t.Errorf("no warning logged:\n%s", h.log)
 	}
 	// The sample itself is still folded.
-	h.wantCounter(TrackedSamplesCompleted, 1)
-	h.wantCount(SampleLatencyNs, 1)
+	h.wantCounter(snapshot.TrackedSamplesCompleted, 1)
+	h.wantCount(snapshot.SampleLatencyNs, 1)
 }
 
 // TPOT records nothing for a zero count (upstream _compute_value returns
 // None), and its value is the window over the count as a float.
 func TestRecordTokens(t *testing.T) {
 	h := newHarness(t, withTok)
-	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, 0)
-	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, -1)
-	h.wantCount(TPOTNs, 0)
-	h.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 1000}, 3)
-	if s, _ := h.series(TPOTNs); s.Count != 1 || !s.Total.Float || s.Total.F != 1000.0/3 {
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 1000}, 0)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 1000}, -1)
+	h.wantCount(snapshot.TPOTNs, 0)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 1000}, 3)
+	if s, _ := h.series(snapshot.TPOTNs); s.Count != 1 || !s.Total.Float || s.Total.F != 1000.0/3 {
 		t.Errorf("tpot = %+v, want one float 1000/3", s.Total)
 	}
-	// ISL/OSL record the count itself, zero included.
-	h.a.RecordTokens(&TokenJob{Metric: TokenISL}, 0)
-	h.a.RecordTokens(&TokenJob{Metric: TokenOSL}, 7)
-	h.wantCount(ISL, 1)
-	h.wantTotal(OSL, 7)
+	// snapshot.ISL/snapshot.OSL record the count itself, zero included.
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.ISL}, 0)
+	h.a.RecordTokens(&tokwork.Job{Metric: tokwork.OSL}, 7)
+	h.wantCount(snapshot.ISL, 1)
+	h.wantTotal(snapshot.OSL, 7)
 	// Without --streaming there is no tpot series: recording is a no-op.
 	h2 := newHarness(t, opts{tokenizer: true})
-	h2.a.RecordTokens(&TokenJob{Metric: TokenTPOT, WindowNs: 5}, 1)
+	h2.a.RecordTokens(&tokwork.Job{Metric: tokwork.TPOT, WindowNs: 5}, 1)
 }
 
 // Job inputs own their bytes: reusing the frame buffer after Process must
 // not change what the tokenizer later reads.
 func TestTokenJobsDoNotAliasTheFrame(t *testing.T) {
 	h := newHarness(t, withTok)
-	msgs := []events.Value{events.MapOf("role", "user", "content", events.Value{Kind: events.KindBin, Bytes: []byte("bin!")})}
+	msgs := []pyvalue.Value{pyvalue.MapOf("role", "user", "content", pyvalue.Value{Kind: pyvalue.KindBin, Bytes: []byte("bin!")})}
 	payloads := [][]byte{
 		events.AppendRecord(nil, sess(startPT, 0)),
 		events.AppendRecord(nil, smpData(issued, "s", 1, prompt(events.PromptData{Messages: msgs}))),
@@ -404,7 +408,7 @@ func TestTokenJobsDoNotAliasTheFrame(t *testing.T) {
 	}
 }
 
-// Without a tokenizer the fold allocates nothing per event, token_ids ISL
+// Without a tokenizer the fold allocates nothing per event, token_ids snapshot.ISL
 // included.
 func TestNoTokenizerFoldDoesNotAllocate(t *testing.T) {
 	h := newHarness(t, streamingNoTok)

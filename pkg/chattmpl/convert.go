@@ -5,8 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ardanlabs/jinja"
-
-	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // maxDepth bounds the nesting of converted values (Python's own recursion
@@ -17,22 +16,22 @@ const maxDepth = 512
 // keeping dict insertion order and the int/float distinction. Values a
 // JSON-like template context cannot hold (bytes, ext types, integers
 // beyond int64, non-string dict keys) are errors.
-func toJinja(v events.Value, depth int) (jinja.Value, error) {
+func toJinja(v pyvalue.Value, depth int) (jinja.Value, error) {
 	if depth > maxDepth {
 		return jinja.Value{}, errors.New("value nested too deeply")
 	}
 	switch v.Kind {
-	case events.KindNil:
+	case pyvalue.KindNil:
 		return jinja.None(), nil
-	case events.KindBool:
+	case pyvalue.KindBool:
 		return jinja.NewBool(v.Bool), nil
-	case events.KindInt:
+	case pyvalue.KindInt:
 		return jinja.NewInt(v.Int), nil
-	case events.KindFloat:
+	case pyvalue.KindFloat:
 		return jinja.NewFloat(v.Float), nil
-	case events.KindStr:
+	case pyvalue.KindStr:
 		return jinja.NewString(v.Str), nil
-	case events.KindArray:
+	case pyvalue.KindArray:
 		items := make([]jinja.Value, len(v.Array))
 		for i, x := range v.Array {
 			var err error
@@ -41,11 +40,11 @@ func toJinja(v events.Value, depth int) (jinja.Value, error) {
 			}
 		}
 		return jinja.NewList(items), nil
-	case events.KindMap:
+	case pyvalue.KindMap:
 		d := jinja.NewDict()
 		dict := d.AsDict()
 		for _, kv := range v.Map {
-			if kv.Key.Kind != events.KindStr {
+			if kv.Key.Kind != pyvalue.KindStr {
 				return jinja.Value{}, fmt.Errorf("dict key of kind %d: only string keys are supported", kv.Key.Kind)
 			}
 			x, err := toJinja(kv.Value, depth+1)
@@ -55,7 +54,7 @@ func toJinja(v events.Value, depth int) (jinja.Value, error) {
 			dict.Set(kv.Key.Str, x)
 		}
 		return d, nil
-	case events.KindUint:
+	case pyvalue.KindUint:
 		return jinja.Value{}, fmt.Errorf("integer %d does not fit in int64", v.Uint)
 	}
 	return jinja.Value{}, fmt.Errorf("value of kind %d cannot be passed to a chat template", v.Kind)

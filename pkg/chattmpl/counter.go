@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
@@ -18,7 +19,7 @@ const maxCompiled = 32
 type Counter struct {
 	cfg      *tokenize.Config
 	tok      *tokenize.Counter
-	special  []events.KV
+	special  []pyvalue.KV
 	compiled map[string]compiled
 
 	prefixLen, baseline int
@@ -34,7 +35,7 @@ type compiled struct {
 }
 
 // prefixUser is upstream's _PREFIX_USER_MSG.
-func prefixUser() events.Value { return events.MapOf("role", "user", "content", "") }
+func prefixUser() pyvalue.Value { return pyvalue.MapOf("role", "user", "content", "") }
 
 // NewCounter returns a Counter for tok's tokenizer_config.json. Like
 // upstream's _load_tokenizer it measures the prefix ([user ""]) and the
@@ -51,11 +52,11 @@ func NewCounter(tok *tokenize.Tokenizer) (*Counter, error) {
 }
 
 func (c *Counter) measureBaseline() (int, int, error) {
-	prefix, err := c.countMessages([]events.Value{prefixUser()})
+	prefix, err := c.countMessages([]pyvalue.Value{prefixUser()})
 	if err != nil {
 		return 0, 0, fmt.Errorf("chat-template baseline: %w", err)
 	}
-	with, err := c.countMessages([]events.Value{prefixUser(), events.MapOf("role", "assistant", "content", "")})
+	with, err := c.countMessages([]pyvalue.Value{prefixUser(), pyvalue.MapOf("role", "assistant", "content", "")})
 	if err != nil {
 		return 0, 0, fmt.Errorf("chat-template baseline: %w", err)
 	}
@@ -68,7 +69,7 @@ func (c *Counter) Baseline() (prefixLen, baseline int, err error) {
 	return c.prefixLen, c.baseline, c.baselineErr
 }
 
-func (c *Counter) countMessages(msgs []events.Value) (int, error) {
+func (c *Counter) countMessages(msgs []pyvalue.Value) (int, error) {
 	text, err := c.render(nil, RenderContext{Messages: msgs})
 	if err != nil {
 		return 0, err
@@ -111,7 +112,7 @@ func (c *Counter) render(perRequest *string, ctx RenderContext) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	vars := make([]events.KV, 0, len(c.special)+len(ctx.Vars))
+	vars := make([]pyvalue.KV, 0, len(c.special)+len(ctx.Vars))
 	ctx.Vars = append(append(vars, c.special...), ctx.Vars...)
 	return t.Render(ctx)
 }
@@ -122,18 +123,18 @@ func (c *Counter) render(perRequest *string, ctx RenderContext) (string, error) 
 // "tool_calls": normalized tool calls if truthy}] without a generation
 // prompt.
 func MessageContext(m events.MessageParts) (RenderContext, error) {
-	msg := events.MapOf("role", "assistant", "content", m.Content)
+	msg := pyvalue.MapOf("role", "assistant", "content", m.Content)
 	if m.Reasoning != nil && *m.Reasoning != "" {
-		msg.Set(events.Str("reasoning_content"), events.Str(*m.Reasoning))
+		msg.Set(pyvalue.Str("reasoning_content"), pyvalue.Str(*m.Reasoning))
 	}
 	if len(m.ToolCalls) > 0 {
 		tcs, err := NormalizeToolCalls(m.ToolCalls)
 		if err != nil {
 			return RenderContext{}, fmt.Errorf("%w: %w", ErrNormalize, err)
 		}
-		msg.Set(events.Str("tool_calls"), events.ArrayOf(tcs...))
+		msg.Set(pyvalue.Str("tool_calls"), pyvalue.ArrayOf(tcs...))
 	}
-	return RenderContext{Messages: []events.Value{prefixUser(), msg}}, nil
+	return RenderContext{Messages: []pyvalue.Value{prefixUser(), msg}}, nil
 }
 
 // RenderMessage renders an assistant message as _token_count_message does.
@@ -200,15 +201,15 @@ func PromptContext(p events.PromptData) (perRequest *string, ctx RenderContext, 
 	}
 	ctx.AddGenerationPrompt = true
 	perRequest = p.ChatTemplate
-	var kwTools, kwDocs *events.Value
+	var kwTools, kwDocs *pyvalue.Value
 	var kwTemplate *string
 	if p.ChatTemplateKwargs != nil {
 		kw := *p.ChatTemplateKwargs
-		if kw.Kind != events.KindMap {
+		if kw.Kind != pyvalue.KindMap {
 			return nil, ctx, errors.New("chat_template_kwargs is not a dict")
 		}
 		for _, e := range kw.Map {
-			if e.Key.Kind != events.KindStr {
+			if e.Key.Kind != pyvalue.KindStr {
 				return nil, ctx, errors.New("chat_template_kwargs has a non-string key")
 			}
 			name := e.Key.Str
@@ -224,10 +225,10 @@ func PromptContext(p events.PromptData) (perRequest *string, ctx RenderContext, 
 				v := e.Value
 				kwDocs = &v
 			case name == "chat_template":
-				if e.Value.Kind == events.KindStr {
+				if e.Value.Kind == pyvalue.KindStr {
 					s := e.Value.Str
 					kwTemplate = &s
-				} else if e.Value.Kind != events.KindNil {
+				} else if e.Value.Kind != pyvalue.KindNil {
 					return nil, ctx, errors.New("chat_template_kwargs chat_template is not a string")
 				}
 			case applyParams[name]:
@@ -241,26 +242,26 @@ func PromptContext(p events.PromptData) (perRequest *string, ctx RenderContext, 
 	switch {
 	case p.Tools != nil:
 		ctx.Tools = p.Tools
-	case kwTools != nil && kwTools.Kind != events.KindNil:
-		if kwTools.Kind != events.KindArray {
+	case kwTools != nil && kwTools.Kind != pyvalue.KindNil:
+		if kwTools.Kind != pyvalue.KindArray {
 			return nil, ctx, errors.New("chat_template_kwargs tools is not a list")
 		}
 		ctx.Tools = kwTools.Array
 		if ctx.Tools == nil {
-			ctx.Tools = []events.Value{}
+			ctx.Tools = []pyvalue.Value{}
 		}
 	}
-	if kwDocs != nil && kwDocs.Kind != events.KindNil {
-		if kwDocs.Kind != events.KindArray {
+	if kwDocs != nil && kwDocs.Kind != pyvalue.KindNil {
+		if kwDocs.Kind != pyvalue.KindArray {
 			return nil, ctx, errors.New("chat_template_kwargs documents is not a list")
 		}
-		ctx.Documents = append([]events.Value{}, kwDocs.Array...)
+		ctx.Documents = append([]pyvalue.Value{}, kwDocs.Array...)
 	}
 	if perRequest == nil {
 		perRequest = kwTemplate
 	}
 	if p.ToolChoice != nil {
-		ctx.Vars = append(ctx.Vars, events.KV{Key: events.Str("tool_choice"), Value: *p.ToolChoice})
+		ctx.Vars = append(ctx.Vars, pyvalue.KV{Key: pyvalue.Str("tool_choice"), Value: *p.ToolChoice})
 	}
 	return perRequest, ctx, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // Upstream counts a structured input through a plain text when its chat
@@ -32,7 +33,7 @@ func AppendMessageFallback(dst []byte, m events.MessageParts) ([]byte, error) {
 	}
 	if len(m.ToolCalls) > 0 {
 		// msgspec encodes first; only then are the parts joined.
-		js, err := events.EncodeJSON(nil, events.ArrayOf(m.ToolCalls...))
+		js, err := pyvalue.EncodeJSON(nil, pyvalue.ArrayOf(m.ToolCalls...))
 		if err != nil {
 			return dst, fmt.Errorf("encode tool_calls: %w", err)
 		}
@@ -46,12 +47,12 @@ func AppendMessageFallback(dst []byte, m events.MessageParts) ([]byte, error) {
 // not None. normalized are the messages after NormalizeMessages (upstream
 // normalizes before its try block, so a normalization error fails the
 // item rather than falling back).
-func AppendPromptFallback(dst []byte, normalized []events.Value, tools []events.Value) ([]byte, error) {
-	prompt := events.MapOf("messages", events.ArrayOf(normalized...))
+func AppendPromptFallback(dst []byte, normalized []pyvalue.Value, tools []pyvalue.Value) ([]byte, error) {
+	prompt := pyvalue.MapOf("messages", pyvalue.ArrayOf(normalized...))
 	if tools != nil {
-		prompt.Set(events.Str("tools"), events.ArrayOf(tools...))
+		prompt.Set(pyvalue.Str("tools"), pyvalue.ArrayOf(tools...))
 	}
-	out, err := events.EncodeJSON(dst, prompt)
+	out, err := pyvalue.EncodeJSON(dst, prompt)
 	if err != nil {
 		return dst, fmt.Errorf("encode prompt: %w", err)
 	}

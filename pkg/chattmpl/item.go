@@ -5,163 +5,113 @@ import (
 	"fmt"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
-// Kind says what a token-count item is: a plain text, or a structured input
-// rendered through the chat template first. The values are part of the
-// shardworker pipe protocol (docs/PROTOCOL.md): do not renumber.
-type Kind uint8
-
-// Item kinds.
-const (
-	KindText    Kind = 0 // a text, counted as is
-	KindMessage Kind = 1 // an assistant output message (OSL/TPOT), msgpack payload
-	KindPrompt  Kind = 2 // a structured prompt (ISL), msgpack payload
-)
-
-// String names k for logs.
-func (k Kind) String() string {
-	switch k {
-	case KindText:
-		return "text"
-	case KindMessage:
-		return "message"
-	case KindPrompt:
-		return "prompt"
-	}
-	return fmt.Sprintf("kind(%d)", uint8(k))
-}
-
-// AppendMessage appends the msgpack payload of an assistant message
-// (KindMessage): {"content", "reasoning_content", "tool_calls"}, the last
-// two nil when absent.
-func AppendMessage(dst []byte, m events.MessageParts) []byte {
-	v := events.MapOf("content", m.Content, "reasoning_content", nil, "tool_calls", nil)
-	if m.Reasoning != nil {
-		v.Map[1].Value = events.Str(*m.Reasoning)
-	}
-	if m.ToolCalls != nil {
-		v.Map[2].Value = events.ArrayOf(m.ToolCalls...)
-	}
-	return events.AppendMsgpack(dst, v)
-}
-
-// AppendPrompt appends the msgpack payload of a structured prompt
-// (KindPrompt): {"messages", "tools", "chat_template_kwargs",
-// "chat_template", "tool_choice"}, nil where absent.
-func AppendPrompt(dst []byte, p events.PromptData) []byte {
-	v := events.MapOf("messages", events.ArrayOf(p.Messages...), "tools", nil,
-		"chat_template_kwargs", nil, "chat_template", nil, "tool_choice", nil)
-	if p.Tools != nil {
-		v.Map[1].Value = events.ArrayOf(p.Tools...)
-	}
-	if p.ChatTemplateKwargs != nil {
-		v.Map[2].Value = *p.ChatTemplateKwargs
-	}
-	if p.ChatTemplate != nil {
-		v.Map[3].Value = events.Str(*p.ChatTemplate)
-	}
-	if p.ToolChoice != nil {
-		v.Map[4].Value = *p.ToolChoice
-	}
-	return events.AppendMsgpack(dst, v)
-}
-
-// DecodeItem decodes the payload of a KindMessage or KindPrompt item.
-func DecodeItem(k Kind, payload []byte) (Request, error) {
-	v, err := events.DecodeValue(payload)
+// DecodeItem decodes the payload of a Message or Prompt item
+// (tokwork.AppendMessage, tokwork.AppendPrompt) with the rules of a
+// `tokens count --chat` line.
+func DecodeItem(k tokwork.Kind, payload []byte) (Request, error) {
+	v, err := tokwork.DecodePayload(k, payload)
 	if err != nil {
-		return Request{}, fmt.Errorf("decode %s payload: %w", k, err)
+		return Request{}, err
 	}
-	if v.Kind != events.KindMap {
-		return Request{}, fmt.Errorf("decode %s payload: not a map", k)
-	}
-	switch k {
-	case KindMessage:
+	if k == tokwork.Message {
 		m, err := parseMessage(v)
 		if err != nil {
 			return Request{}, fmt.Errorf("decode message payload: %w", err)
 		}
 		return Request{Message: m}, nil
-	case KindPrompt:
-		p, err := parsePrompt(v)
-		if err != nil {
-			return Request{}, fmt.Errorf("decode prompt payload: %w", err)
-		}
-		return Request{Prompt: p}, nil
 	}
-	return Request{}, fmt.Errorf("decode item: %s has no payload", k)
+	p, err := parsePrompt(v)
+	if err != nil {
+		return Request{}, fmt.Errorf("decode prompt payload: %w", err)
+	}
+	return Request{Prompt: p}, nil
 }
 
-// Outcome is how an item was counted.
-type Outcome struct {
-	Count int
-	// Rendered is true when the chat template was applied; false for a
-	// text, or when upstream's fallback text was counted instead.
-	Rendered bool
-	// Fallback is why the template could not be applied (nil otherwise):
-	// upstream logs it once per error type and counts the fallback text.
-	Fallback error
+// outcome is how a chat item was counted.
+type outcome struct {
+	count    int
+	rendered bool  // the chat template was applied
+	fallback error // why it could not be, when upstream's fallback text was counted
 }
 
 // CountItem counts one item as upstream's BatchTokenizer does: a text as
 // is; a message or prompt through the chat template, or through the
 // fallback text when the template cannot be applied (no template, a
-// template error, raise_exception, a rendered text the tokenizer rejects).
-// An error is an exception upstream does not catch (malformed tool calls,
-// an unencodable fallback, a tokenizer error on the fallback text): the
-// item is never counted.
-func (c *Counter) CountItem(k Kind, payload string) (Outcome, error) {
+// template error, raise_exception, a rendered text the tokenizer rejects;
+// Result.Fallback says why). Result.Err is an exception upstream does not
+// catch (malformed tool calls, an unencodable fallback, a tokenizer error
+// on a text or on the fallback text): the item is never counted.
+func (c *Counter) CountItem(k tokwork.Kind, payload string) tokwork.Result {
+	var (
+		o   outcome
+		err error
+	)
 	switch k {
-	case KindText:
-		n, err := c.count(payload)
-		return Outcome{Count: n}, err
-	case KindMessage, KindPrompt:
+	case tokwork.Text:
+		o.count, err = c.tok.CountErr(payload)
+	case tokwork.Message, tokwork.Prompt:
+		var req Request
+		if req, err = DecodeItem(k, []byte(payload)); err == nil {
+			if req.Message != nil {
+				o, err = c.countMessageItem(*req.Message)
+			} else {
+				o, err = c.countPromptItem(*req.Prompt)
+			}
+		}
 	default:
-		return Outcome{}, fmt.Errorf("unknown item kind %d", uint8(k))
+		err = fmt.Errorf("unknown item kind %d", uint8(k))
 	}
-	req, err := DecodeItem(k, []byte(payload))
 	if err != nil {
-		return Outcome{}, err
+		msg := err.Error()
+		if msg == "" {
+			msg = "error"
+		}
+		return tokwork.Result{Count: -1, Err: msg}
 	}
-	if req.Message != nil {
-		return c.countMessageItem(*req.Message)
+	r := tokwork.Result{Count: o.count, Rendered: o.rendered}
+	if o.fallback != nil {
+		if r.Fallback = o.fallback.Error(); r.Fallback == "" {
+			r.Fallback = "fallback"
+		}
 	}
-	return c.countPromptItem(*req.Prompt)
+	return r
 }
 
-func (c *Counter) countMessageItem(m events.MessageParts) (Outcome, error) {
+func (c *Counter) countMessageItem(m events.MessageParts) (outcome, error) {
 	ctx, err := MessageContext(m) // normalizes: upstream does it before its try
 	if err != nil {
-		return Outcome{}, err
+		return outcome{}, err
 	}
 	text, err := c.render(nil, ctx)
 	if err == nil {
 		var n int
 		if n, err = c.count(text); err == nil {
-			return Outcome{Count: max(0, n-c.prefixLen-c.baseline), Rendered: true}, nil
+			return outcome{count: max(0, n-c.prefixLen-c.baseline), rendered: true}, nil
 		}
 	}
 	buf, ferr := AppendMessageFallback(c.buf[:0], m)
 	c.buf = buf
 	if ferr != nil {
-		return Outcome{}, ferr
+		return outcome{}, ferr
 	}
 	n, ferr := c.count(string(buf))
-	return Outcome{Count: n, Fallback: err}, ferr
+	return outcome{count: n, fallback: err}, ferr
 }
 
-func (c *Counter) countPromptItem(p events.PromptData) (Outcome, error) {
+func (c *Counter) countPromptItem(p events.PromptData) (outcome, error) {
 	perRequest, ctx, err := PromptContext(p)
 	if errors.Is(err, ErrNormalize) {
-		return Outcome{}, err
+		return outcome{}, err
 	}
 	if err == nil {
 		var text string
 		if text, err = c.render(perRequest, ctx); err == nil {
 			var n int
 			if n, err = c.count(text); err == nil {
-				return Outcome{Count: n, Rendered: true}, nil
+				return outcome{count: n, rendered: true}, nil
 			}
 		}
 	}
@@ -169,14 +119,14 @@ func (c *Counter) countPromptItem(p events.PromptData) (Outcome, error) {
 	if msgs == nil { // PromptContext failed before normalizing
 		var nerr error
 		if msgs, nerr = NormalizeMessages(p.Messages); nerr != nil {
-			return Outcome{}, nerr
+			return outcome{}, nerr
 		}
 	}
 	buf, ferr := AppendPromptFallback(c.buf[:0], msgs, p.Tools)
 	c.buf = buf
 	if ferr != nil {
-		return Outcome{}, ferr
+		return outcome{}, ferr
 	}
 	n, ferr := c.count(string(buf))
-	return Outcome{Count: n, Fallback: err}, ferr
+	return outcome{count: n, fallback: err}, ferr
 }

@@ -16,8 +16,9 @@ import (
 )
 
 // oracleModels are the models whose shipped chat templates the oracle
-// test covers.
-var oracleModels = []string{"deepseek_v3", "llama3", "qwen3", "gemma3", "llama3_1"}
+// test covers, and the demo tokenizer embedded in the binary
+// (internal/demotok).
+var oracleModels = []string{"deepseek_v3", "llama3", "qwen3", "gemma3", "llama3_1", "demo"}
 
 // testCase is one line of testdata/conversations.jsonl.
 type testCase struct {
@@ -58,6 +59,15 @@ type pyResult struct {
 	Error string  `json:"error"`
 }
 
+// oraclePython is the interpreter running render.py: $CHAT_ORACLE_PYTHON,
+// else python3 (with Debian's python3-jinja2).
+func oraclePython() string {
+	if p := os.Getenv("CHAT_ORACLE_PYTHON"); p != "" {
+		return p
+	}
+	return "python3"
+}
+
 // requirePython skips unless Debian's python3-jinja2 is usable and
 // returns the path of render.py.
 func requirePython(t testing.TB) string {
@@ -65,7 +75,7 @@ func requirePython(t testing.TB) string {
 	if err != nil {
 		t.Skip(err)
 	}
-	if err := exec.Command("python3", "-c", "import jinja2").Run(); err != nil {
+	if err := exec.Command(oraclePython(), "-c", "import jinja2").Run(); err != nil {
 		t.Skipf("python3-jinja2 unavailable: %v", err)
 	}
 	return filepath.Join(root, "scripts", "chat-oracle", "render.py")
@@ -73,7 +83,7 @@ func requirePython(t testing.TB) string {
 
 // pyRender runs render.py over the request lines.
 func pyRender(t testing.TB, script string, lines []string) []pyResult {
-	cmd := exec.Command("python3", script)
+	cmd := exec.Command(oraclePython(), script)
 	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

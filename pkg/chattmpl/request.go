@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // Request is one line of `aggregator tokens count --chat` input: either a
@@ -18,11 +19,11 @@ type Request struct {
 // json.loads number semantics). Unknown keys are errors, so a typo is not
 // silently ignored.
 func ParseRequest(line string) (Request, error) {
-	v, err := events.ParsePythonJSON(line)
+	v, err := pyvalue.ParsePythonJSON(line)
 	if err != nil {
 		return Request{}, fmt.Errorf("parse JSON: %w", err)
 	}
-	if v.Kind != events.KindMap {
+	if v.Kind != pyvalue.KindMap {
 		return Request{}, errors.New("want a JSON object")
 	}
 	if a, ok := v.Get("assistant"); ok {
@@ -36,45 +37,45 @@ func ParseRequest(line string) (Request, error) {
 	return Request{Prompt: p}, err
 }
 
-func parsePrompt(v events.Value) (*events.PromptData, error) {
+func parsePrompt(v pyvalue.Value) (*events.PromptData, error) {
 	p := &events.PromptData{}
 	seenMessages := false
 	for _, kv := range v.Map {
 		val := kv.Value
 		switch kv.Key.Str {
 		case "messages":
-			if val.Kind != events.KindArray {
+			if val.Kind != pyvalue.KindArray {
 				return nil, errors.New(`"messages" is not a list`)
 			}
 			p.Messages, seenMessages = val.Array, true
 		case "tools":
 			switch val.Kind {
-			case events.KindNil:
-			case events.KindArray:
-				p.Tools = append([]events.Value{}, val.Array...)
+			case pyvalue.KindNil:
+			case pyvalue.KindArray:
+				p.Tools = append([]pyvalue.Value{}, val.Array...)
 			default:
 				return nil, errors.New(`"tools" is neither a list nor null`)
 			}
 		case "chat_template_kwargs":
 			switch val.Kind {
-			case events.KindNil:
-			case events.KindMap:
+			case pyvalue.KindNil:
+			case pyvalue.KindMap:
 				p.ChatTemplateKwargs = &val
 			default:
 				return nil, errors.New(`"chat_template_kwargs" is neither an object nor null`)
 			}
 		case "chat_template":
 			switch val.Kind {
-			case events.KindNil:
-			case events.KindStr:
+			case pyvalue.KindNil:
+			case pyvalue.KindStr:
 				p.ChatTemplate = &val.Str
 			default:
 				return nil, errors.New(`"chat_template" is neither a string nor null`)
 			}
 		case "tool_choice":
 			switch val.Kind {
-			case events.KindNil:
-			case events.KindStr, events.KindMap:
+			case pyvalue.KindNil:
+			case pyvalue.KindStr, pyvalue.KindMap:
 				p.ToolChoice = &val
 			default:
 				return nil, errors.New(`"tool_choice" is neither a string, an object nor null`)
@@ -89,8 +90,8 @@ func parsePrompt(v events.Value) (*events.PromptData, error) {
 	return p, nil
 }
 
-func parseMessage(a events.Value) (*events.MessageParts, error) {
-	if a.Kind != events.KindMap {
+func parseMessage(a pyvalue.Value) (*events.MessageParts, error) {
+	if a.Kind != pyvalue.KindMap {
 		return nil, errors.New(`"assistant" is not an object`)
 	}
 	m := &events.MessageParts{}
@@ -98,22 +99,22 @@ func parseMessage(a events.Value) (*events.MessageParts, error) {
 		val := kv.Value
 		switch kv.Key.Str {
 		case "content":
-			if val.Kind != events.KindStr && val.Kind != events.KindNil {
+			if val.Kind != pyvalue.KindStr && val.Kind != pyvalue.KindNil {
 				return nil, errors.New(`assistant "content" is neither a string nor null`)
 			}
 			m.Content = val.Str
 		case "reasoning_content":
 			switch val.Kind {
-			case events.KindNil:
-			case events.KindStr:
+			case pyvalue.KindNil:
+			case pyvalue.KindStr:
 				m.Reasoning = &val.Str
 			default:
 				return nil, errors.New(`assistant "reasoning_content" is neither a string nor null`)
 			}
 		case "tool_calls":
 			switch val.Kind {
-			case events.KindNil:
-			case events.KindArray:
+			case pyvalue.KindNil:
+			case pyvalue.KindArray:
 				tcs, err := events.MergeToolCalls(val.Array)
 				if err != nil {
 					return nil, fmt.Errorf("assistant tool_calls: %w", err)

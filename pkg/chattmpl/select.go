@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
@@ -14,12 +14,13 @@ import (
 var ErrNoTemplate = errors.New("no chat template: the tokenizer has none and the request gives none")
 
 // Select returns the template source transformers' get_chat_template
-// picks. With named templates (a list of {name, template} in
-// tokenizer_config.json): a per-request string naming one of them selects
-// it, any other per-request string is the template itself; without one,
-// "tool_use" when hasTools (tools is not None) and it exists, else
-// "default", else an error. With a single template: the per-request string
-// if given, else the tokenizer's.
+// picks from the model's templates (cfg, as tokenize.LoadDir builds them
+// from tokenizer_config.json and the template files). With named
+// templates (the dict form): a per-request string naming one of them
+// selects it, any other per-request string is the template itself;
+// without one, "tool_use" when hasTools (tools is not None) and it exists,
+// else "default", else an error. With a single template: the per-request
+// string if given, else the tokenizer's; neither is ErrNoTemplate.
 func Select(cfg *tokenize.Config, perRequest *string, hasTools bool) (string, error) {
 	if cfg != nil && cfg.ChatTemplates != nil {
 		if perRequest != nil {
@@ -39,15 +40,10 @@ func Select(cfg *tokenize.Config, perRequest *string, hasTools bool) (string, er
 	if perRequest != nil {
 		return *perRequest, nil
 	}
-	if cfg == nil || !hasTemplate(cfg) {
+	if cfg == nil || !cfg.HasChatTemplate {
 		return "", ErrNoTemplate
 	}
 	return cfg.ChatTemplate, nil
-}
-
-func hasTemplate(cfg *tokenize.Config) bool {
-	raw, ok := cfg.Raw["chat_template"]
-	return ok && string(raw) != "null"
 }
 
 // specialTokenNames are transformers' SPECIAL_TOKENS_ATTRIBUTES, whose
@@ -58,34 +54,34 @@ var specialTokenNames = []string{"bos_token", "eos_token", "unk_token", "sep_tok
 // tokenizer (special_tokens_map): each set special token as its string
 // (an AddedToken dict as its content), and additional_special_tokens as a
 // list of strings when non-empty.
-func SpecialTokens(cfg *tokenize.Config) ([]events.KV, error) {
+func SpecialTokens(cfg *tokenize.Config) ([]pyvalue.KV, error) {
 	if cfg == nil {
 		return nil, nil
 	}
-	var out []events.KV
+	var out []pyvalue.KV
 	for _, name := range specialTokenNames {
 		s, ok, err := tokenString(cfg.Raw[name])
 		if err != nil {
 			return nil, fmt.Errorf("tokenizer_config.json %s: %w", name, err)
 		}
 		if ok && s != "" {
-			out = append(out, events.KV{Key: events.Str(name), Value: events.Str(s)})
+			out = append(out, pyvalue.KV{Key: pyvalue.Str(name), Value: pyvalue.Str(s)})
 		}
 	}
 	if raw, ok := cfg.Raw["additional_special_tokens"]; ok {
 		var list []json.RawMessage
 		if err := json.Unmarshal(raw, &list); err == nil && len(list) > 0 {
-			arr := make([]events.Value, 0, len(list))
+			arr := make([]pyvalue.Value, 0, len(list))
 			for _, r := range list {
 				s, ok, err := tokenString(r)
 				if err != nil {
 					return nil, fmt.Errorf("tokenizer_config.json additional_special_tokens: %w", err)
 				}
 				if ok {
-					arr = append(arr, events.Str(s))
+					arr = append(arr, pyvalue.Str(s))
 				}
 			}
-			out = append(out, events.KV{Key: events.Str("additional_special_tokens"), Value: events.ArrayOf(arr...)})
+			out = append(out, pyvalue.KV{Key: pyvalue.Str("additional_special_tokens"), Value: pyvalue.ArrayOf(arr...)})
 		}
 	}
 	return out, nil

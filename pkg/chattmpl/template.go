@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	"github.com/ardanlabs/jinja"
-
-	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // Template is a compiled chat template. It is safe for concurrent use.
@@ -41,14 +40,14 @@ func normalizeSource(src string) string {
 // the template: render(messages=..., tools=..., documents=...,
 // add_generation_prompt=..., **template_kwargs).
 type RenderContext struct {
-	Messages            []events.Value // the conversation, each a dict
-	Tools               []events.Value // nil: None
-	Documents           []events.Value // nil: None
+	Messages            []pyvalue.Value // the conversation, each a dict
+	Tools               []pyvalue.Value // nil: None
+	Documents           []pyvalue.Value // nil: None
 	AddGenerationPrompt bool
 	// Vars are the template kwargs (special tokens, then request kwargs)
 	// in order; a later duplicate key wins, as in a Python dict merge.
 	// Keys must be strings.
-	Vars []events.KV
+	Vars []pyvalue.KV
 }
 
 // reserved are the names render_jinja_template passes explicitly: a kwarg
@@ -78,7 +77,7 @@ func (t *Template) Render(ctx RenderContext) (string, error) {
 	}
 	data["add_generation_prompt"] = jinja.NewBool(ctx.AddGenerationPrompt)
 	for _, kv := range ctx.Vars {
-		if kv.Key.Kind != events.KindStr {
+		if kv.Key.Kind != pyvalue.KindStr {
 			return "", fmt.Errorf("template kwarg key is not a string (kind %d)", kv.Key.Kind)
 		}
 		if reserved[kv.Key.Str] {
@@ -97,10 +96,10 @@ func (t *Template) Render(ctx RenderContext) (string, error) {
 	return out, nil
 }
 
-func toJinjaList(vs []events.Value, what string) (jinja.Value, error) {
+func toJinjaList(vs []pyvalue.Value, what string) (jinja.Value, error) {
 	items := make([]jinja.Value, len(vs))
 	for i, v := range vs {
-		if v.Kind != events.KindMap {
+		if v.Kind != pyvalue.KindMap {
 			return jinja.Value{}, fmt.Errorf("%s[%d] is not a dict", what, i)
 		}
 		var err error

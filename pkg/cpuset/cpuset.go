@@ -27,21 +27,8 @@ const maxCPU = 1<<16 - 1
 
 // Set is a set of logical CPU ids, sorted ascending without duplicates.
 // The zero value (nil) is the empty set. Functions of this package always
-// return normalized sets; build one from arbitrary ids with Of.
+// return normalized sets.
 type Set []int
-
-// Of returns the normalized set of the given ids (sorted, duplicates
-// removed). Negative ids are dropped.
-func Of(ids ...int) Set {
-	s := make(Set, 0, len(ids))
-	for _, id := range ids {
-		if id >= 0 {
-			s = append(s, id)
-		}
-	}
-	slices.Sort(s)
-	return slices.Compact(s)
-}
 
 // Parse reads the kernel's CPU list format ("0-3,8,10-11"), as found in
 // /sys/devices/system/cpu/online, cgroup cpuset files and the

@@ -24,8 +24,9 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/cpuset"
 	"github.com/mlperf-tools/aggregator/pkg/metrics"
+	"github.com/mlperf-tools/aggregator/pkg/progress"
 	"github.com/mlperf-tools/aggregator/pkg/promexport"
-	"github.com/mlperf-tools/aggregator/pkg/shard"
+	"github.com/mlperf-tools/aggregator/pkg/tokpipe"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
@@ -58,11 +59,10 @@ type Config struct {
 	// LiveCores is the CPU list of the live lane ("" = the daemon's
 	// inherited mask).
 	LiveCores string
-	// RenderTimeout and RenderMemory are the shardworkers' limits on
-	// chat-template renders (0 and "" = the worker's defaults; memory as
-	// shard.ParseBytes reads it).
+	// RenderTimeout and RenderMemory (bytes) are the shardworkers' limits
+	// on chat-template renders (0 = the worker's defaults).
 	RenderTimeout time.Duration
-	RenderMemory  string
+	RenderMemory  int64
 	Streaming     bool
 	EarlyStopping bool
 	ReadinessPath string
@@ -73,6 +73,12 @@ type Config struct {
 	// PrometheusAddr, when set, serves GET /metrics there (HOST:PORT; an
 	// empty host is 127.0.0.1, see promexport.ResolveAddr).
 	PrometheusAddr string
+	// Progress, when set (stderr is a terminal), shows the drain's
+	// progress bar in place under the log lines (which must go through it
+	// too); nil logs a progress line per second instead.
+	Progress *progress.Line
+	// ProgressInterval is the interval of those log lines (0 = a second).
+	ProgressInterval time.Duration
 	// PrometheusLinger: after the final snapshot, how long the endpoint
 	// waits for one scrape of the final numbers before shutting down
 	// (0 = shut down at once).
@@ -124,10 +130,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("--prometheus-addr %q: %w", c.PrometheusAddr, err)
 		}
 	}
-	if c.RenderMemory != "" {
-		if n, err := shard.ParseBytes(c.RenderMemory); err != nil || n <= 0 {
-			return fmt.Errorf("--render-memory %q: want a positive size such as 512MiB or 2GiB", c.RenderMemory)
-		}
+	if c.RenderMemory < 0 {
+		return fmt.Errorf("--render-memory must be positive, got %d bytes", c.RenderMemory)
 	}
 	st, err := os.Stat(c.MetricsOutputDir)
 	if err != nil || !st.IsDir() {
@@ -180,11 +184,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	// The token pipeline is validated before readiness: a bad tokenizer
 	// or a missing worker binary is a start-up failure (one FATAL line).
-	var (
-		tokens *tokenSetup
-		queue  *tokqueue.Queue
-		agg    *aggregator.Aggregator
-	)
 	acfg := aggregator.Config{
 		Streaming:     cfg.Streaming,
 		SigFigs:       cfg.HDRSigFigs,
@@ -192,13 +191,19 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		EarlyStopping: es,
 		Log:           log,
 	}
+	var pipe *tokpipe.Pipeline
 	if cfg.Tokenizer != "" {
 		var err error
-		if tokens, err = setupTokenizer(ctx, &cfg, log); err != nil {
+		pipe, err = tokpipe.Open(ctx, tokpipe.Options{
+			Tokenizer: cfg.Tokenizer, ShardWorker: cfg.ShardWorker,
+			RenderTimeout: cfg.RenderTimeout, RenderMemory: cfg.RenderMemory,
+			LiveCores: cfg.LiveCores, CoresPerWorker: cfg.CoresPerWorker, DrainWorkers: cfg.DrainWorkers,
+			Log: log,
+		})
+		if err != nil {
 			return err
 		}
-		queue = tokqueue.New(func(job *aggregator.TokenJob, n int) { agg.RecordTokens(job, n) }, log)
-		acfg.Tokens = queue
+		acfg.NewTokens = pipe.NewQueue
 	}
 	agg, err := aggregator.New(acfg)
 	if err != nil {
@@ -241,7 +246,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			case <-subCtx.Done():
 			}
 			ep := transport.IPCEndpoint(cfg.SocketDir, cfg.ReadinessPath)
-			if err := transport.SendReady(subCtx, ep, cfg.ReadinessID, 5*time.Second); err != nil {
+			if err := transport.SendReady(subCtx, ep, cfg.ReadinessID, transport.ReadyLinger); err != nil {
 				log.Error("readiness signal failed", "endpoint", ep, "err", err)
 			} else {
 				log.Debug("readiness signal sent", "endpoint", ep, "id", cfg.ReadinessID)
@@ -254,7 +259,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer close(done)
 	go receive(sub, frames, done, log)
 
-	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release, tokens: tokens, queue: queue,
+	o := &owner{cfg: cfg, log: log, agg: agg, pub: pub, release: sub.Release, tokens: pipe, queue: pipe.Queue(),
 		results: make(chan tokqueue.Outcome, 64), exp: exp, sub: sub}
 	started = true
 	o.loop(ctx, frames, sigs)
@@ -266,6 +271,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		exp.Close(cfg.PrometheusLinger)
 	})
+	log.Info("daemon done", "records", agg.Processed(), "max_rss_bytes", maxRSSBytes())
 	return nil
 }
 

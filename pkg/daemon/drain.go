@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/pkg/progress"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 )
 
@@ -17,8 +19,12 @@ const drainReapWait = 500 * time.Millisecond
 
 // drainRun is a drain in progress (owner-only, except the channels).
 type drainRun struct {
-	start   time.Time
-	budget  time.Duration // 0 = unlimited
+	start    time.Time
+	budget   time.Duration // 0 = unlimited
+	progress *tokqueue.DrainProgress
+	// report ticks the progress report: the bar on a terminal
+	// (Config.Progress), else a log line per second.
+	report  *time.Ticker
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when every drain worker has exited
 	expired chan struct{} // closed when --drain-timeout expires
@@ -31,7 +37,7 @@ func (o *owner) startLive() {
 	if o.tokens == nil || o.live != nil || o.drain != nil || o.cfg.TokenizerWorkers == 0 {
 		return
 	}
-	lc := o.tokens.liveConfig(&o.cfg, o.log)
+	lc := o.tokens.LiveConfig(o.cfg.TokenizerWorkers)
 	if o.exp != nil {
 		lc.Start = o.exp.Live.Wrap(lc.Start)
 	}
@@ -53,7 +59,49 @@ func (o *owner) handle(out tokqueue.Outcome) {
 	if out.Batch.Live && o.live != nil {
 		o.live.Done(out.Batch)
 	}
+	if d := o.drain; d != nil && !out.Batch.Live {
+		d.progress.Observe(out)
+	}
 	o.queue.Handle(out)
+}
+
+// Progress report intervals: the terminal bar, the log line otherwise
+// (Config.ProgressInterval overrides the latter).
+const (
+	progressBarEvery = 100 * time.Millisecond
+	progressLogEvery = time.Second
+)
+
+// reportDrain shows the drain's progress: the bar in place on a terminal,
+// else one log line (per progressLogEvery).
+func (o *owner) reportDrain(now time.Time) {
+	d := o.drain
+	if o.cfg.Progress != nil {
+		o.cfg.Progress.Set(progress.Drain(d.progress, now))
+		return
+	}
+	p := d.progress
+	o.log.Info("drain progress", "percent", fmt.Sprintf("%.1f", 100*p.Fraction()),
+		"eta_s", fmt.Sprintf("%.1f", p.ETA(now).Seconds()), "drain", p)
+}
+
+// endDrainReport stops the report: the bar's last state stays on screen.
+func (o *owner) endDrainReport() {
+	d := o.drain
+	if d == nil || d.report == nil {
+		return
+	}
+	d.report.Stop()
+	d.report = nil
+	now := time.Now()
+	if o.cfg.Progress != nil {
+		o.reportDrain(now)
+		o.cfg.Progress.Done()
+	}
+	p := d.progress
+	el := now.Sub(d.start)
+	o.log.Info("drain summary", "elapsed_ms", el.Milliseconds(),
+		"tokens_per_s", int64(float64(p.Tokens)/max(el.Seconds(), 1e-9)), "drain", p)
 }
 
 // beginDrain starts the end-of-run drain; false when there is nothing to
@@ -77,13 +125,22 @@ func (o *owner) beginDrain() bool {
 		return false
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &drainRun{start: t0, cancel: cancel, done: make(chan struct{}), expired: make(chan struct{})}
+	d := &drainRun{start: t0, cancel: cancel, done: make(chan struct{}), expired: make(chan struct{}),
+		progress: tokqueue.NewDrainProgress(b, t0)}
+	switch {
+	case o.cfg.Progress != nil:
+		d.report = time.NewTicker(progressBarEvery)
+	case o.cfg.ProgressInterval > 0:
+		d.report = time.NewTicker(o.cfg.ProgressInterval)
+	default:
+		d.report = time.NewTicker(progressLogEvery)
+	}
 	if o.cfg.DrainTimeout != nil {
 		d.budget = *o.cfg.DrainTimeout
 		d.timer = time.AfterFunc(d.budget-time.Since(t0), func() { close(d.expired) })
 	}
 	o.drain = d
-	dcfg := o.tokens.drainConfig(&o.cfg, o.log)
+	dcfg := o.tokens.DrainConfig()
 	if o.exp != nil {
 		dcfg.Start = o.exp.Drain.Wrap(dcfg.Start)
 	}
@@ -119,6 +176,7 @@ func (o *owner) stopTokens() {
 		if d.timer != nil {
 			d.timer.Stop()
 		}
+		defer o.endDrainReport()
 		select {
 		case <-d.done:
 		case <-time.After(drainReapWait):

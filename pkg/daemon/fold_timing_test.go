@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 )
@@ -164,9 +166,9 @@ func TestFoldMixCompletesEverySample(t *testing.T) {
 	}
 	reg := agg.Registry()
 	for name, want := range map[string]int64{
-		aggregator.TrackedSamplesCompleted: 200,
-		aggregator.TrackedSamplesFailed:    4,
-		aggregator.TrackedFinishReasonStop: 180,
+		snapshot.TrackedSamplesCompleted: 200,
+		snapshot.TrackedSamplesFailed:    4,
+		snapshot.TrackedFinishReasonStop: 180,
 	} {
 		id, _ := reg.CounterByName(name)
 		if got := reg.Counter(id); got != want {

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-zeromq/zmq4"
-
 	"github.com/mlperf-tools/aggregator/internal/testutil"
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
@@ -38,8 +36,8 @@ func testLogger(t *testing.T) (*slog.Logger, *syncBuf) {
 }
 
 // live is a daemon running in-process (Run in a goroutine) with a Go-side
-// event publisher (zmq4 PUB, as the benchmark binds it) and a snapshot
-// reader (transport SUB on the metrics socket).
+// event publisher (a lossless transport PUB, bound as the benchmark binds
+// it) and a snapshot reader (transport SUB on the metrics socket).
 type live struct {
 	t      *testing.T
 	cfg    Config
@@ -47,7 +45,7 @@ type live struct {
 	cancel context.CancelFunc
 	runErr chan error
 
-	pub zmq4.Socket
+	pub *transport.Publisher
 	enc events.Encoder
 	sub *transport.Subscriber
 
@@ -99,11 +97,11 @@ func startDaemonNoStart(t *testing.T, interval time.Duration) *live {
 		PublisherLinger: time.Second,
 	}
 
-	l.pub = zmq4.NewPub(context.Background())
-	if err := l.pub.Listen(transport.IPCEndpoint(dir, l.cfg.SocketName)); err != nil {
+	l.pub, err = transport.NewPublisher(transport.IPCEndpoint(dir, l.cfg.SocketName), nil)
+	if err != nil {
 		t.Fatalf("bind event PUB: %v", err)
 	}
-	t.Cleanup(func() { l.pub.Close() })
+	t.Cleanup(func() { l.pub.Close(0) })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
@@ -135,6 +133,11 @@ func startDaemonNoStart(t *testing.T, interval time.Duration) *live {
 		}
 	}
 
+	wctx, wcancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer wcancel()
+	if err := l.pub.WaitSubscribed(wctx); err != nil {
+		t.Fatal(err)
+	}
 	l.sub, err = transport.NewSubscriber(context.Background(), transport.IPCEndpoint(dir, l.cfg.MetricsSocket), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -157,11 +160,7 @@ func (l *live) read() {
 			return
 		}
 		var s snapshot.Snapshot
-		if len(fr) <= snapshot.TopicSize || string(fr[:snapshot.TopicSize]) != snapshot.Topic {
-			l.t.Errorf("frame without the snapshot topic (%d bytes)", len(fr))
-			continue
-		}
-		if err := snapshot.DecodeMsgpack(fr[snapshot.TopicSize:], &s); err != nil {
+		if err := snapshot.DecodeFrame(fr, &s); err != nil {
 			l.t.Errorf("undecodable snapshot frame: %v", err)
 			continue
 		}
@@ -182,7 +181,9 @@ func (l *live) send(specs ...events.RecordSpec) {
 	for _, s := range specs {
 		l.enc.Add(s)
 	}
-	if err := l.pub.Send(zmq4.NewMsg(l.enc.Flush(nil))); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := l.pub.Send(ctx, l.enc.Flush(nil)); err != nil {
 		l.t.Fatalf("publish events: %v", err)
 	}
 }
@@ -243,6 +244,7 @@ func (l *live) wait() {
 	// for delivery); give the reader a moment to take it off the socket.
 	l.waitFor(time.Second, terminal)
 	l.closeReader()
+	l.pub.Close(0)
 	checkNoLeftoverGoroutines(l.t)
 }
 
@@ -273,14 +275,9 @@ func series(t *testing.T, s *snapshot.Snapshot, name string) snapshot.Series {
 // readFinal parses OUT/final_snapshot.json.
 func readFinal(t *testing.T, dir string) *snapshot.Snapshot {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, snapshot.FinalFileName))
+	s, err := snapshot.ReadFinal(dir)
 	if err != nil {
-		t.Fatalf("final snapshot: %v", err)
-	}
-	defer f.Close()
-	s, err := snapshot.ReadJSON(f)
-	if err != nil {
-		t.Fatalf("final snapshot: %v", err)
+		t.Fatal(err)
 	}
 	return s
 }
@@ -289,8 +286,8 @@ func readFinal(t *testing.T, dir string) *snapshot.Snapshot {
 var ownPackages = []string{"aggregator/pkg/daemon.", "aggregator/pkg/transport.", "aggregator/pkg/aggregator."}
 
 // checkNoLeftoverGoroutines waits (settle loop) until no goroutine other
-// than the caller runs or was started by this module's packages. zmq4's
-// own goroutines (the test's event PUB) are not ours and are ignored.
+// than the caller runs or was started by this module's packages (the
+// test's own event PUB is closed first).
 func checkNoLeftoverGoroutines(t *testing.T) {
 	t.Helper()
 	var leaked []string

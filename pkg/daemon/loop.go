@@ -2,10 +2,8 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/events"
 	"github.com/mlperf-tools/aggregator/pkg/promexport"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokpipe"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
@@ -37,7 +36,7 @@ type owner struct {
 	snap  snapshot.Snapshot
 
 	// token pipeline (nil without --tokenizer)
-	tokens  *tokenSetup
+	tokens  *tokpipe.Pipeline
 	queue   *tokqueue.Queue
 	results chan tokqueue.Outcome // live and drain outcomes → owner
 	live    *tokqueue.Live
@@ -77,8 +76,12 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 	o.export(nil)
 	for {
 		var drainDone, drainDeadline <-chan struct{}
+		var drainReport <-chan time.Time
 		if o.drain != nil {
 			drainDone, drainDeadline = o.drain.done, o.drain.expired
+			if o.drain.report != nil {
+				drainReport = o.drain.report.C
+			}
 		}
 		select {
 		case frame, ok := <-frames:
@@ -114,6 +117,8 @@ func (o *owner) loop(ctx context.Context, frames <-chan []byte, sigs <-chan os.S
 			}
 		case out := <-o.results:
 			o.handle(out)
+		case now := <-drainReport:
+			o.reportDrain(now)
 		case <-drainDone:
 			o.log.Info("drain finished", "elapsed_ms", time.Since(o.drain.start).Milliseconds())
 			o.finish(o.agg.FinalState())
@@ -208,34 +213,10 @@ func (o *owner) finish(state snapshot.State) {
 // finalize writes the terminal snapshot (file first, then the wire frame).
 func (o *owner) finalize(state snapshot.State) {
 	o.logDecodeErrors(true)
-	Finalize(o.agg, &o.snap, o.cfg.MetricsOutputDir, state, o.log)
+	_ = o.agg.Finalize(&o.snap, o.cfg.MetricsOutputDir, state) // a write failure is logged there
 	testhook.Pause("finalize.publish")
 	// The publisher owns the frame it is handed (it may queue it), so
-	// each snapshot gets its own buffer; at 4 Hz this is noise.
+	// each snapshot gets its own buffer.
 	o.pub.Publish(snapshot.AppendFrame(nil, &o.snap))
 	o.export(&o.snap)
-}
-
-// Finalize builds the terminal snapshot of agg into snap and writes it
-// atomically to dir/final_snapshot.json: refresh the tracked-duration and
-// LoadGen-window counters, build (exact for Complete), write. A write
-// failure is logged and returned; snap is filled either way so the caller
-// can still publish it. The daemon, replay and demo all finish through it.
-func Finalize(agg *aggregator.Aggregator, snap *snapshot.Snapshot, dir string, state snapshot.State, log *slog.Logger) error {
-	testhook.Pause("finalize.build")
-	agg.RefreshDurations()
-	pending := agg.Pending()
-	if state == snapshot.Complete && pending > 0 {
-		log.Warn("tokenizer drain incomplete", "n_pending_tasks", pending)
-	}
-	agg.Build(snap, state, pending, events.MonotonicNs())
-	path := filepath.Join(dir, snapshot.FinalFileName)
-	testhook.Pause("finalize.write")
-	if err := snapshot.WriteFinal(dir, snap); err != nil {
-		log.Error("writing final snapshot failed", "path", path, "err", err)
-		return fmt.Errorf("write final snapshot %s: %w", path, err)
-	}
-	log.Info("final snapshot written", "path", path, "state", state.String(), "n_pending_tasks", pending,
-		"records", agg.Processed(), "max_rss_bytes", maxRSSBytes())
-	return nil
 }

@@ -1,6 +1,10 @@
 package events
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
+)
 
 // Data is a decoded data field: Kind says which of the structs is set.
 type Data struct {
@@ -61,21 +65,21 @@ func (c Chunks) Join() string {
 
 // TextModelOutput mirrors upstream's TextModelOutput struct.
 type TextModelOutput struct {
-	Output    Chunks  // never ChunksNone; default is ChunksStr ""
-	Reasoning Chunks  // default ChunksNone
-	ToolCalls []Value // nil for None; complete dicts or lists of streamed delta dicts
+	Output    Chunks          // never ChunksNone; default is ChunksStr ""
+	Reasoning Chunks          // default ChunksNone
+	ToolCalls []pyvalue.Value // nil for None; complete dicts or lists of streamed delta dicts
 }
 
 // PromptData mirrors upstream's PromptData struct. Nil pointers and nil
 // slices are Python None; empty non-nil slices are empty tuples.
 type PromptData struct {
 	Text               *string
-	TokenIDs           []int64 // values above MaxInt64 are clamped
-	Messages           []Value // each a KindMap
-	Tools              []Value // each a KindMap
-	ChatTemplateKwargs *Value  // a KindMap
+	TokenIDs           []int64         // values above MaxInt64 are clamped
+	Messages           []pyvalue.Value // each a pyvalue.KindMap
+	Tools              []pyvalue.Value // each a pyvalue.KindMap
+	ChatTemplateKwargs *pyvalue.Value  // a pyvalue.KindMap
 	ChatTemplate       *string
-	ToolChoice         *Value // KindStr or KindMap
+	ToolChoice         *pyvalue.Value // pyvalue.KindStr or pyvalue.KindMap
 }
 
 // ErrorData mirrors upstream's ErrorData struct.
@@ -130,7 +134,7 @@ func DecodeData(raw []byte) (Data, error) {
 			case 1:
 				t.Reasoning = chunksOf(v)
 			case 2:
-				if v.Kind == KindArray {
+				if v.Kind == pyvalue.KindArray {
 					t.ToolCalls = v.Array
 				}
 			}
@@ -139,7 +143,7 @@ func DecodeData(raw []byte) (Data, error) {
 		p := &d.PromptData
 		for i := 0; i < min(nf, 7); i++ {
 			v := buildValue(&rd)
-			if v.Kind == KindNil {
+			if v.Kind == pyvalue.KindNil {
 				continue
 			}
 			switch i {
@@ -148,7 +152,7 @@ func DecodeData(raw []byte) (Data, error) {
 			case 1:
 				p.TokenIDs = make([]int64, len(v.Array))
 				for j, x := range v.Array {
-					if x.Kind == KindUint {
+					if x.Kind == pyvalue.KindUint {
 						p.TokenIDs[j] = 1<<63 - 1
 					} else {
 						p.TokenIDs[j] = x.Int
@@ -176,11 +180,11 @@ func DecodeData(raw []byte) (Data, error) {
 	return d, nil
 }
 
-func chunksOf(v Value) Chunks {
+func chunksOf(v pyvalue.Value) Chunks {
 	switch v.Kind {
-	case KindStr:
+	case pyvalue.KindStr:
 		return Chunks{Kind: ChunksStr, Str: v.Str}
-	case KindArray:
+	case pyvalue.KindArray:
 		l := make([]string, len(v.Array))
 		for i, s := range v.Array {
 			l[i] = s.Str

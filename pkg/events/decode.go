@@ -70,12 +70,6 @@ type Decoder struct {
 	// carry no timestamp (upstream's default_factory=time.monotonic_ns).
 	// Nil means MonotonicNs.
 	Now func() int64
-
-	// Malformed, Dropped and CorruptFrames are running totals, for the
-	// daemon's rate-limited decode_errors log line.
-	Malformed     uint64
-	Dropped       uint64
-	CorruptFrames uint64
 }
 
 func (d *Decoder) now() int64 {
@@ -131,7 +125,6 @@ func (d *Decoder) decodeBatch(env []byte, b *Batch) error {
 		err = rd.fail("trailing characters (byte %d)", rd.pos)
 	}
 	if err != nil {
-		d.CorruptFrames++
 		return fmt.Errorf("%w (%d bytes): %v", ErrCorruptBatch, len(env), err)
 	}
 	rd = reader{b: env}
@@ -176,9 +169,6 @@ func (d *Decoder) DecodePayload(p []byte, r *Record) {
 		if errors.As(err, &de) && de.Raised {
 			r.Type = TypeUnknown
 			r.DataKind = DataNone
-			d.Dropped++
-		} else {
-			d.Malformed++
 		}
 		r.TimestampNs = d.now()
 		return

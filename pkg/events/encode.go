@@ -1,9 +1,8 @@
 package events
 
 import (
-	"encoding/binary"
-
 	"github.com/mlperf-tools/aggregator/internal/msgp"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // RecordSpec describes one EventRecord to encode. Data is the already
@@ -151,7 +150,7 @@ func AppendData(dst []byte, d Data) []byte {
 		if t.ToolCalls == nil {
 			dst = append(dst, mpNil)
 		} else {
-			dst = AppendMsgpack(dst, Value{Kind: KindArray, Array: t.ToolCalls})
+			dst = pyvalue.AppendMsgpack(dst, pyvalue.Value{Kind: pyvalue.KindArray, Array: t.ToolCalls})
 		}
 		return dst
 	case DataPromptData:
@@ -202,83 +201,16 @@ func appendOptStr(dst []byte, s *string) []byte {
 	return msgp.AppendStr(dst, *s)
 }
 
-func appendOptArray(dst []byte, vs []Value) []byte {
+func appendOptArray(dst []byte, vs []pyvalue.Value) []byte {
 	if vs == nil {
 		return append(dst, mpNil)
 	}
-	return AppendMsgpack(dst, Value{Kind: KindArray, Array: vs})
+	return pyvalue.AppendMsgpack(dst, pyvalue.Value{Kind: pyvalue.KindArray, Array: vs})
 }
 
-func appendOptValue(dst []byte, v *Value) []byte {
+func appendOptValue(dst []byte, v *pyvalue.Value) []byte {
 	if v == nil {
 		return append(dst, mpNil)
 	}
-	return AppendMsgpack(dst, *v)
-}
-
-// AppendMsgpack appends the msgpack encoding of v with msgspec's choices:
-// minimal int, str, bin, array and map headers; floats as float64.
-func AppendMsgpack(dst []byte, v Value) []byte {
-	switch v.Kind {
-	case KindNil:
-		return append(dst, mpNil)
-	case KindBool:
-		if v.Bool {
-			return append(dst, mpTrue)
-		}
-		return append(dst, mpFalse)
-	case KindInt:
-		return msgp.AppendInt(dst, v.Int)
-	case KindUint:
-		return msgp.AppendUint(dst, v.Uint)
-	case KindFloat:
-		return msgp.AppendFloat64(dst, v.Float)
-	case KindStr:
-		return msgp.AppendStr(dst, v.Str)
-	case KindBin:
-		return msgp.AppendBin(dst, v.Bytes)
-	case KindArray:
-		dst = msgp.AppendArrayLen(dst, len(v.Array))
-		for _, e := range v.Array {
-			dst = AppendMsgpack(dst, e)
-		}
-		return dst
-	case KindMap:
-		dst = msgp.AppendMapLen(dst, len(v.Map))
-		for _, kv := range v.Map {
-			dst = AppendMsgpack(dst, kv.Key)
-			dst = AppendMsgpack(dst, kv.Value)
-		}
-		return dst
-	case KindExt:
-		return appendExt(dst, v.Ext, v.Bytes)
-	}
-	return append(dst, mpNil)
-}
-
-func appendExt(dst []byte, code int8, data []byte) []byte {
-	n := len(data)
-	switch n {
-	case 1:
-		dst = append(dst, mpFixExt1)
-	case 2:
-		dst = append(dst, mpFixExt2)
-	case 4:
-		dst = append(dst, mpFixExt4)
-	case 8:
-		dst = append(dst, mpFixExt8)
-	case 16:
-		dst = append(dst, mpFixExt16)
-	default:
-		switch {
-		case n < 1<<8:
-			dst = append(dst, mpExt8, byte(n))
-		case n < 1<<16:
-			dst = binary.BigEndian.AppendUint16(append(dst, mpExt16), uint16(n))
-		default:
-			dst = binary.BigEndian.AppendUint32(append(dst, mpExt32), uint32(n))
-		}
-	}
-	dst = append(dst, byte(code))
-	return append(dst, data...)
+	return pyvalue.AppendMsgpack(dst, *v)
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 const python = "/usr/bin/python3"
@@ -36,14 +38,14 @@ func writeFrames(t *testing.T, frames [][]byte) string {
 
 // crossRecords covers every field, every data kind and header sizes.
 func crossRecords() []RecordSpec {
-	tc := []Value{ArrayOf(MapOf("index", 0, "id", "c1", "function", MapOf("name", "f", "arguments", "{")))}
+	tc := []pyvalue.Value{pyvalue.ArrayOf(pyvalue.MapOf("index", 0, "id", "c1", "function", pyvalue.MapOf("name", "f", "arguments", "{")))}
 	return []RecordSpec{
 		{Type: SessionStarted, TimestampNs: 1},
 		{Type: SampleIssued, TimestampNs: 1 << 40, SampleUUID: "u1", Data: AppendData(nil, Data{Kind: DataPromptData, PromptData: PromptData{TokenIDs: []int64{1, 200, 70000, 1 << 33, -1, -40000}}})},
 		{Type: SampleIssued, TimestampNs: 3, SampleUUID: "u2", ConversationID: "conv", Turn: 7, HasTurn: true, Data: AppendData(nil, Data{Kind: DataPromptData, PromptData: PromptData{Text: strp(strings.Repeat("héllo wörld ", 30))}})},
 		{Type: SampleIssued, TimestampNs: 4, SampleUUID: "u3", Data: AppendData(nil, Data{Kind: DataPromptData, PromptData: PromptData{
-			Messages: []Value{MapOf("role", "user", "content", "hi")}, Tools: []Value{MapOf("type", "function")},
-			ChatTemplateKwargs: &Value{Kind: KindMap, Map: []KV{{Str("enable_thinking"), Bool(false)}}}, ChatTemplate: strp("{{ x }}"), ToolChoice: &Value{Kind: KindStr, Str: "auto"}}})},
+			Messages: []pyvalue.Value{pyvalue.MapOf("role", "user", "content", "hi")}, Tools: []pyvalue.Value{pyvalue.MapOf("type", "function")},
+			ChatTemplateKwargs: &pyvalue.Value{Kind: pyvalue.KindMap, Map: []pyvalue.KV{{Key: pyvalue.Str("enable_thinking"), Value: pyvalue.Bool(false)}}}, ChatTemplate: strp("{{ x }}"), ToolChoice: &pyvalue.Value{Kind: pyvalue.KindStr, Str: "auto"}}})},
 		{Type: SampleComplete, TimestampNs: 6, SampleUUID: "u1", Data: tmoData(list("a", "b", "ç"), list("r"), nil), FinishReason: "stop", HasFinish: true, WorkerID: 3, HasWorkerID: true},
 		{Type: SampleComplete, TimestampNs: 7, SampleUUID: "u2", Data: tmoData(one(strings.Repeat("x", 70000)), Chunks{}, tc), FinishReason: "tool_calls", HasFinish: true},
 		{Type: ErrorClient, TimestampNs: 8, SampleUUID: "u3", Data: AppendData(nil, Data{Kind: DataErrorData, ErrorData: ErrorData{ErrorType: "ClientError", ErrorMessage: "boom"}})},
@@ -82,7 +84,7 @@ func TestPythonDecodesGoFrames(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := string(AppendJSON(nil, v)); got != lines[i] {
+		if got := string(pyvalue.AppendJSON(nil, v)); got != lines[i] {
 			t.Errorf("record %d:\n go     %s\n python %s", i, got, lines[i])
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // fuzzSeeds are realistic and edge-case frames for FuzzDecodeFrame.
@@ -19,9 +21,9 @@ func fuzzSeeds() [][]byte {
 	for _, tc := range validationCases() {
 		seeds = append(seeds, AppendSingleFrame(nil, SampleComplete, tc.p))
 	}
-	tc := []Value{
-		ArrayOf(MapOf("index", 0, "id", "c1", "type", "function", "function", MapOf("name", "f", "arguments", "{\"a\":"))),
-		ArrayOf(MapOf("index", 0, "function", MapOf("arguments", "1}"))),
+	tc := []pyvalue.Value{
+		pyvalue.ArrayOf(pyvalue.MapOf("index", 0, "id", "c1", "type", "function", "function", pyvalue.MapOf("name", "f", "arguments", "{\"a\":"))),
+		pyvalue.ArrayOf(pyvalue.MapOf("index", 0, "function", pyvalue.MapOf("arguments", "1}"))),
 	}
 	seeds = append(seeds, AppendSingleFrame(nil, SampleComplete, AppendRecord(nil, RecordSpec{
 		Type: SampleComplete, SampleUUID: "u", Data: tmoData(list(), Chunks{}, tc), HasFinish: true, FinishReason: "tool_calls",

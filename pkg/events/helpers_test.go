@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // fixedNow is the clock of every test decoder.
@@ -16,7 +18,7 @@ func testDecoder() *Decoder { return &Decoder{Now: func() int64 { return fixedNo
 func strp(s string) *string { return &s }
 
 // tmoData encodes a TextModelOutput data field.
-func tmoData(out Chunks, reasoning Chunks, tc []Value) []byte {
+func tmoData(out Chunks, reasoning Chunks, tc []pyvalue.Value) []byte {
 	return AppendData(nil, Data{Kind: DataTextModelOutput, TextModelOutput: TextModelOutput{Output: out, Reasoning: reasoning, ToolCalls: tc}})
 }
 
@@ -57,7 +59,7 @@ func genMix(n int, seed int64) [][]byte {
 			}
 			pd.Text = strp(b.String())
 		default:
-			pd.Messages = []Value{MapOf("role", "user", "content", words[rng.Intn(len(words))])}
+			pd.Messages = []pyvalue.Value{pyvalue.MapOf("role", "user", "content", words[rng.Intn(len(words))])}
 		}
 		add(RecordSpec{Type: SampleIssued, SampleUUID: uuid, Data: AppendData(nil, Data{Kind: DataPromptData, PromptData: pd})})
 		add(RecordSpec{Type: SampleRecvFirst, SampleUUID: uuid})
@@ -103,3 +105,7 @@ func sameRecord(t testing.TB, what string, a, b *Record) {
 		t.Fatalf("%s: records differ:\nhand=%+v\nref =%+v", what, *a, *b)
 	}
 }
+
+// toValue is the Value of a Go literal (string, int, int64, float64, bool,
+// nil or a Value), as pyvalue.MapOf converts its arguments.
+func toValue(x any) pyvalue.Value { return pyvalue.MapOf("", x).Map[0].Value }

@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // MessageParts is the (content, reasoning, tool_calls) triple upstream
 // feeds to the chat template when counting output tokens.
 type MessageParts struct {
 	Content   string
-	Reasoning *string // nil is Python None
-	ToolCalls []Value // nil is Python None; merged tool-call dicts
+	Reasoning *string         // nil is Python None
+	ToolCalls []pyvalue.Value // nil is Python None; merged tool-call dicts
 }
 
 // MergeToolCalls ports upstream's merge_tool_calls: nil for an empty or
@@ -24,62 +26,62 @@ type MessageParts struct {
 // error stands for the exception Python would raise on malformed deltas
 // (AttributeError/TypeError); a NaN index, which Python would sort in an
 // order this port does not reproduce, is also an error.
-func MergeToolCalls(toolCalls []Value) ([]Value, error) {
+func MergeToolCalls(toolCalls []pyvalue.Value) ([]pyvalue.Value, error) {
 	if len(toolCalls) == 0 {
 		return nil, nil
 	}
-	if toolCalls[0].Kind != KindArray {
+	if toolCalls[0].Kind != pyvalue.KindArray {
 		return toolCalls, nil
 	}
-	var keys []Value
-	var merged []Value // parallel to keys
-	var ix keyIndex
+	var keys []pyvalue.Value
+	var merged []pyvalue.Value // parallel to keys
+	var ix pyvalue.KeyIndex
 	for ci, chunk := range toolCalls {
 		partials, err := iterChunk(chunk)
 		if err != nil {
 			return nil, fmt.Errorf("merge tool calls: chunk %d: %w", ci, err)
 		}
 		for _, partial := range partials {
-			if partial.Kind != KindMap {
+			if partial.Kind != pyvalue.KindMap {
 				return nil, fmt.Errorf("merge tool calls: chunk %d: %s object has no attribute 'get'", ci, pyTypeName(partial))
 			}
 			idx, ok := partial.Get("index")
 			if !ok {
-				idx = Int(0)
+				idx = pyvalue.Int(0)
 			}
-			if !idx.hashable() {
+			if !idx.Hashable() {
 				return nil, fmt.Errorf("merge tool calls: unhashable index type %s", pyTypeName(idx))
 			}
-			slot := ix.lookup(idx, len(keys))
+			slot := ix.Lookup(idx, len(keys))
 			if slot < 0 {
 				keys = append(keys, idx)
-				merged = append(merged, MapOf("type", "function", "function", MapOf("arguments", "")))
+				merged = append(merged, pyvalue.MapOf("type", "function", "function", pyvalue.MapOf("arguments", "")))
 				slot = len(keys) - 1
 			}
 			tc := &merged[slot]
 			if id, ok := partial.Get("id"); ok && id.Truthy() {
-				tc.Set(Str("id"), id)
+				tc.Set(pyvalue.Str("id"), id)
 			}
 			if typ, ok := partial.Get("type"); ok && typ.Truthy() {
-				tc.Set(Str("type"), typ)
+				tc.Set(pyvalue.Str("type"), typ)
 			}
 			fn, _ := partial.Get("function")
 			if !fn.Truthy() {
 				continue // `or {}`: nothing to merge
 			}
-			if fn.Kind != KindMap {
+			if fn.Kind != pyvalue.KindMap {
 				return nil, fmt.Errorf("merge tool calls: %s object has no attribute 'get'", pyTypeName(fn))
 			}
 			tfn := &tc.Map[functionSlot(tc)].Value
 			if name, ok := fn.Get("name"); ok && name.Truthy() {
-				tfn.Set(Str("name"), name)
+				tfn.Set(pyvalue.Str("name"), name)
 			}
 			if args, ok := fn.Get("arguments"); ok && args.Truthy() {
-				if args.Kind != KindStr {
+				if args.Kind != pyvalue.KindStr {
 					return nil, fmt.Errorf("merge tool calls: can only concatenate str (not %q) to str", pyTypeName(args))
 				}
 				cur, _ := tfn.Get("arguments")
-				tfn.Set(Str("arguments"), Str(cur.Str+args.Str))
+				tfn.Set(pyvalue.Str("arguments"), pyvalue.Str(cur.Str+args.Str))
 			}
 		}
 	}
@@ -87,7 +89,7 @@ func MergeToolCalls(toolCalls []Value) ([]Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("merge tool calls: %w", err)
 	}
-	out := make([]Value, len(order))
+	out := make([]pyvalue.Value, len(order))
 	for i, j := range order {
 		out[i] = merged[j]
 	}
@@ -96,9 +98,9 @@ func MergeToolCalls(toolCalls []Value) ([]Value, error) {
 
 // functionSlot finds the "function" entry of a merged tool call (always
 // present: it is created with the dict and never replaced).
-func functionSlot(tc *Value) int {
+func functionSlot(tc *pyvalue.Value) int {
 	for i, kv := range tc.Map {
-		if kv.Key.Kind == KindStr && kv.Key.Str == "function" {
+		if kv.Key.Kind == pyvalue.KindStr && kv.Key.Str == "function" {
 			return i
 		}
 	}
@@ -106,26 +108,26 @@ func functionSlot(tc *Value) int {
 }
 
 // iterChunk returns what Python's `for partial in chunk` iterates over.
-func iterChunk(chunk Value) ([]Value, error) {
+func iterChunk(chunk pyvalue.Value) ([]pyvalue.Value, error) {
 	switch chunk.Kind {
-	case KindArray:
+	case pyvalue.KindArray:
 		return chunk.Array, nil
-	case KindMap:
-		keys := make([]Value, len(chunk.Map))
+	case pyvalue.KindMap:
+		keys := make([]pyvalue.Value, len(chunk.Map))
 		for i, kv := range chunk.Map {
 			keys[i] = kv.Key
 		}
 		return keys, nil
-	case KindStr:
-		var out []Value
+	case pyvalue.KindStr:
+		var out []pyvalue.Value
 		for _, r := range chunk.Str {
-			out = append(out, Str(string(r)))
+			out = append(out, pyvalue.Str(string(r)))
 		}
 		return out, nil
-	case KindBin:
-		out := make([]Value, len(chunk.Bytes))
+	case pyvalue.KindBin:
+		out := make([]pyvalue.Value, len(chunk.Bytes))
 		for i, b := range chunk.Bytes {
-			out[i] = Int(int64(b))
+			out[i] = pyvalue.Int(int64(b))
 		}
 		return out, nil
 	}
@@ -134,7 +136,7 @@ func iterChunk(chunk Value) ([]Value, error) {
 
 // sortKeys returns the indexes of keys in Python's sorted() order, or the
 // TypeError Python raises for keys that cannot be ordered.
-func sortKeys(keys []Value) ([]int, error) {
+func sortKeys(keys []pyvalue.Value) ([]int, error) {
 	order := make([]int, len(keys))
 	for i := range order {
 		order[i] = i
@@ -142,15 +144,15 @@ func sortKeys(keys []Value) ([]int, error) {
 	if len(keys) < 2 {
 		return order, nil
 	}
-	group := func(v Value) int {
+	group := func(v pyvalue.Value) int {
 		switch {
-		case v.isNumber():
+		case v.IsNumber():
 			return 1
-		case v.Kind == KindStr:
+		case v.Kind == pyvalue.KindStr:
 			return 2
-		case v.Kind == KindBin:
+		case v.Kind == pyvalue.KindBin:
 			return 3
-		case v.Kind == KindExt:
+		case v.Kind == pyvalue.KindExt:
 			return 4
 		}
 		return 0
@@ -160,14 +162,14 @@ func sortKeys(keys []Value) ([]int, error) {
 		if group(k) != g || g == 0 {
 			return nil, fmt.Errorf("'<' not supported between instances of %s and %s", pyTypeName(keys[0]), pyTypeName(k))
 		}
-		if k.Kind == KindFloat && k.Float != k.Float {
+		if k.Kind == pyvalue.KindFloat && k.Float != k.Float {
 			return nil, fmt.Errorf("NaN tool-call index cannot be ordered")
 		}
 	}
-	less := func(a, b Value) bool {
+	less := func(a, b pyvalue.Value) bool {
 		switch g {
 		case 1:
-			return numCmp(a, b) < 0
+			return pyvalue.NumCompare(a, b) < 0
 		case 2:
 			return a.Str < b.Str
 		case 3:
@@ -182,25 +184,25 @@ func sortKeys(keys []Value) ([]int, error) {
 }
 
 // pyTypeName names v's Python type for error messages.
-func pyTypeName(v Value) string {
+func pyTypeName(v pyvalue.Value) string {
 	switch v.Kind {
-	case KindNil:
+	case pyvalue.KindNil:
 		return "NoneType"
-	case KindBool:
+	case pyvalue.KindBool:
 		return "bool"
-	case KindInt, KindUint:
+	case pyvalue.KindInt, pyvalue.KindUint:
 		return "int"
-	case KindFloat:
+	case pyvalue.KindFloat:
 		return "float"
-	case KindStr:
+	case pyvalue.KindStr:
 		return "str"
-	case KindBin:
+	case pyvalue.KindBin:
 		return "bytes"
-	case KindArray:
+	case pyvalue.KindArray:
 		return "list"
-	case KindMap:
+	case pyvalue.KindMap:
 		return "dict"
-	case KindExt:
+	case pyvalue.KindExt:
 		if v.Ext == -1 {
 			return "datetime.datetime"
 		}
@@ -210,8 +212,8 @@ func pyTypeName(v Value) string {
 }
 
 // toolCallsJSON appends msgspec.json.encode(list(tc)).
-func toolCallsJSON(sb *strings.Builder, tc []Value) error {
-	b, err := EncodeJSON(nil, Value{Kind: KindArray, Array: tc})
+func toolCallsJSON(sb *strings.Builder, tc []pyvalue.Value) error {
+	b, err := pyvalue.EncodeJSON(nil, pyvalue.Value{Kind: pyvalue.KindArray, Array: tc})
 	if err != nil {
 		return err
 	}
@@ -263,9 +265,9 @@ func writeChunks(sb *strings.Builder, c Chunks, from int) {
 
 // tailToolCalls is the tool_calls[1:] rule shared by the after-first-chunk
 // methods: a leading delta chunk is the first chunk when there is no text.
-func (t *TextModelOutput) tailToolCalls() []Value {
+func (t *TextModelOutput) tailToolCalls() []pyvalue.Value {
 	tc := t.ToolCalls
-	if len(tc) > 0 && tc[0].Kind == KindArray && !(t.Output.Truthy() || t.Reasoning.Truthy()) {
+	if len(tc) > 0 && tc[0].Kind == pyvalue.KindArray && !(t.Output.Truthy() || t.Reasoning.Truthy()) {
 		return tc[1:]
 	}
 	return tc

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // Cases from upstream tests/unit/core/test_types.py
@@ -50,22 +52,22 @@ func TestTextAfterFirstChunkUpstreamTable(t *testing.T) {
 // upstream's Python code returns for them (generated with
 // /work/shared/oracle/stubs, whose JSON matches msgspec).
 func toolCallFixtures() map[string]TextModelOutput {
-	tc := []Value{MapOf("id", "c1", "type", "function", "function", MapOf("name", "f", "arguments", "{}"))}
-	delta := func(idx int, kv ...any) Value { return MapOf(append([]any{"index", idx}, kv...)...) }
-	d1 := []Value{
-		ArrayOf(delta(0, "id", "c1", "type", "function", "function", MapOf("name", "f", "arguments", "first"))),
-		ArrayOf(delta(0, "function", MapOf("arguments", "tail"))),
+	tc := []pyvalue.Value{pyvalue.MapOf("id", "c1", "type", "function", "function", pyvalue.MapOf("name", "f", "arguments", "{}"))}
+	delta := func(idx int, kv ...any) pyvalue.Value { return pyvalue.MapOf(append([]any{"index", idx}, kv...)...) }
+	d1 := []pyvalue.Value{
+		pyvalue.ArrayOf(delta(0, "id", "c1", "type", "function", "function", pyvalue.MapOf("name", "f", "arguments", "first"))),
+		pyvalue.ArrayOf(delta(0, "function", pyvalue.MapOf("arguments", "tail"))),
 	}
-	d2 := []Value{
-		ArrayOf(delta(0, "id", "c1", "type", "function", "function", MapOf("name", "f", "arguments", `{"a":`))),
-		ArrayOf(delta(0, "function", MapOf("arguments", "1}"))),
+	d2 := []pyvalue.Value{
+		pyvalue.ArrayOf(delta(0, "id", "c1", "type", "function", "function", pyvalue.MapOf("name", "f", "arguments", `{"a":`))),
+		pyvalue.ArrayOf(delta(0, "function", pyvalue.MapOf("arguments", "1}"))),
 	}
-	d3 := []Value{ArrayOf(delta(0, "id", "c1", "type", "function", "function", MapOf("name", "f", "arguments", "{}")))}
-	d4 := []Value{
-		ArrayOf(delta(1, "id", "c2", "function", MapOf("name", "g", "arguments", "{")), delta(0, "id", "c1", "function", MapOf("name", "f"))),
-		ArrayOf(delta(1, "function", MapOf("arguments", "}")), delta(0, "type", "custom", "function", MapOf("arguments", "x"))),
+	d3 := []pyvalue.Value{pyvalue.ArrayOf(delta(0, "id", "c1", "type", "function", "function", pyvalue.MapOf("name", "f", "arguments", "{}")))}
+	d4 := []pyvalue.Value{
+		pyvalue.ArrayOf(delta(1, "id", "c2", "function", pyvalue.MapOf("name", "g", "arguments", "{")), delta(0, "id", "c1", "function", pyvalue.MapOf("name", "f"))),
+		pyvalue.ArrayOf(delta(1, "function", pyvalue.MapOf("arguments", "}")), delta(0, "type", "custom", "function", pyvalue.MapOf("arguments", "x"))),
 	}
-	floats := []Value{MapOf("a", 1.5, "b", 1e-7, "c", 2.5e20, "d", 100.0, "e", nil, "f", true, "g", ArrayOf(Int(1), Int(-2)))}
+	floats := []pyvalue.Value{pyvalue.MapOf("a", 1.5, "b", 1e-7, "c", 2.5e20, "d", 100.0, "e", nil, "f", true, "g", pyvalue.ArrayOf(pyvalue.Int(1), pyvalue.Int(-2)))}
 	return map[string]TextModelOutput{
 		"str_tc":          {Output: one("hello"), ToolCalls: tc},
 		"tuple_tc":        {Output: list("a", "b"), ToolCalls: tc},
@@ -126,7 +128,7 @@ func TestTextModelOutputMethodsMatchUpstream(t *testing.T) {
 				t.Fatalf("%s %s: tool calls %v, want %v", exp.Name, what, mp.ToolCalls, want[2])
 			}
 			if want[2] != nil {
-				if got := string(AppendJSON(nil, ArrayOf(mp.ToolCalls...))); got != *want[2] {
+				if got := string(pyvalue.AppendJSON(nil, pyvalue.ArrayOf(mp.ToolCalls...))); got != *want[2] {
 					t.Errorf("%s %s: tool calls JSON %s, want %s", exp.Name, what, got, *want[2])
 				}
 			}
@@ -145,35 +147,35 @@ func TestMergeToolCalls(t *testing.T) {
 	if got, err := MergeToolCalls(nil); got != nil || err != nil {
 		t.Fatalf("nil: %v %v", got, err)
 	}
-	if got, err := MergeToolCalls([]Value{}); got != nil || err != nil {
+	if got, err := MergeToolCalls([]pyvalue.Value{}); got != nil || err != nil {
 		t.Fatalf("empty: %v %v", got, err)
 	}
-	complete := []Value{MapOf("id", "x")}
+	complete := []pyvalue.Value{pyvalue.MapOf("id", "x")}
 	if got, _ := MergeToolCalls(complete); len(got) != 1 || got[0].Map[0].Value.Str != "x" {
 		t.Fatalf("complete calls not passed through: %v", got)
 	}
 	// Missing index counts as 0; True == 1 as a dict key; sorted by index.
-	got, err := MergeToolCalls([]Value{
-		ArrayOf(MapOf("index", 2, "function", MapOf("name", "b")), MapOf("function", MapOf("arguments", "a0"))),
-		ArrayOf(MapOf("index", true, "id", "one"), MapOf("index", 1.0, "function", MapOf("arguments", "1"))),
+	got, err := MergeToolCalls([]pyvalue.Value{
+		pyvalue.ArrayOf(pyvalue.MapOf("index", 2, "function", pyvalue.MapOf("name", "b")), pyvalue.MapOf("function", pyvalue.MapOf("arguments", "a0"))),
+		pyvalue.ArrayOf(pyvalue.MapOf("index", true, "id", "one"), pyvalue.MapOf("index", 1.0, "function", pyvalue.MapOf("arguments", "1"))),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `[{"type":"function","function":{"arguments":"a0"}},{"type":"function","function":{"arguments":"1"},"id":"one"},{"type":"function","function":{"arguments":"","name":"b"}}]`
-	if s := string(AppendJSON(nil, ArrayOf(got...))); s != want {
+	if s := string(pyvalue.AppendJSON(nil, pyvalue.ArrayOf(got...))); s != want {
 		t.Fatalf("merged %s\nwant   %s", s, want)
 	}
 	// What Python raises on.
-	bad := map[string][]Value{
-		"partial not a dict":  {ArrayOf(Str("x"))},
-		"chunk not iterable":  {ArrayOf(), Int(3)},
-		"function not a dict": {ArrayOf(MapOf("function", "f"))},
-		"arguments not a str": {ArrayOf(MapOf("function", MapOf("arguments", 5)))},
-		"unhashable index":    {ArrayOf(MapOf("index", ArrayOf(Int(1))))},
-		"unorderable indexes": {ArrayOf(MapOf("index", 1), MapOf("index", "a"))},
-		"str chunk iterates":  {ArrayOf(), Str("ab")},
-		"dict chunk iterates": {ArrayOf(), MapOf("k", 1)},
+	bad := map[string][]pyvalue.Value{
+		"partial not a dict":  {pyvalue.ArrayOf(pyvalue.Str("x"))},
+		"chunk not iterable":  {pyvalue.ArrayOf(), pyvalue.Int(3)},
+		"function not a dict": {pyvalue.ArrayOf(pyvalue.MapOf("function", "f"))},
+		"arguments not a str": {pyvalue.ArrayOf(pyvalue.MapOf("function", pyvalue.MapOf("arguments", 5)))},
+		"unhashable index":    {pyvalue.ArrayOf(pyvalue.MapOf("index", pyvalue.ArrayOf(pyvalue.Int(1))))},
+		"unorderable indexes": {pyvalue.ArrayOf(pyvalue.MapOf("index", 1), pyvalue.MapOf("index", "a"))},
+		"str chunk iterates":  {pyvalue.ArrayOf(), pyvalue.Str("ab")},
+		"dict chunk iterates": {pyvalue.ArrayOf(), pyvalue.MapOf("k", 1)},
 	}
 	for name, tc := range bad {
 		if _, err := MergeToolCalls(tc); err == nil {
@@ -181,7 +183,7 @@ func TestMergeToolCalls(t *testing.T) {
 		}
 	}
 	// Empty iterables are fine.
-	if got, err := MergeToolCalls([]Value{ArrayOf(), Str(""), MapOf()}); err != nil || len(got) != 0 {
+	if got, err := MergeToolCalls([]pyvalue.Value{pyvalue.ArrayOf(), pyvalue.Str(""), pyvalue.MapOf()}); err != nil || len(got) != 0 {
 		t.Fatalf("empty chunks: %v %v", got, err)
 	}
 }

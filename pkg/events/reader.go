@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // maxDepth bounds container nesting. msgspec guards every nested container
@@ -449,43 +451,6 @@ func (r *reader) skipN(n, depth int) error {
 	return nil
 }
 
-// Timestamp ext (-1) bounds, as msgspec's datetime_from_epoch checks them.
-const (
-	epochSecsMin = -62135596800 // 0001-01-01
-	epochSecsMax = 253402300800 // 10000-01-01
-)
-
-// timestampFromExt decodes a msgpack timestamp extension body. raised is
-// set for the instants msgspec lets through its range check but CPython's
-// datetime then rejects with a plain ValueError (year 10000).
-func timestampFromExt(data []byte) (secs int64, nanos uint32, msg string, raised bool) {
-	switch len(data) {
-	case 4:
-		secs = int64(binary.BigEndian.Uint32(data))
-	case 8:
-		x := binary.BigEndian.Uint64(data)
-		secs = int64(x & 0x00000003ffffffff)
-		nanos = uint32(x >> 34)
-	case 12:
-		nanos = binary.BigEndian.Uint32(data)
-		secs = int64(binary.BigEndian.Uint64(data[4:]))
-	default:
-		return 0, 0, "invalid MessagePack timestamp", false
-	}
-	if nanos > 999999999 {
-		return 0, 0, "invalid MessagePack timestamp: nanoseconds out of range", false
-	}
-	if secs < epochSecsMin || secs > epochSecsMax {
-		return 0, 0, "timestamp is out of range", false
-	}
-	// msgspec rounds to microseconds (half away from zero) before building
-	// the datetime; year 10000 then fails in CPython.
-	if secs == epochSecsMax || (secs == epochSecsMax-1 && (nanos+500)/1000 == 1000000) {
-		return 0, 0, "year 10000 is out of range", true
-	}
-	return secs, nanos, "", false
-}
-
 // anyValue validates one value decoded as typing.Any, the way msgspec
 // builds the Python object: str must be UTF-8, ext -1 must be a valid
 // timestamp, map keys must be hashable (arrays in key position become
@@ -553,7 +518,7 @@ func (r *reader) anyValue(depth int, isKey bool) (hashable bool, err error) {
 		if code != -1 {
 			return false, nil // msgspec.msgpack.Ext: no __hash__
 		}
-		if _, _, msg, raised := timestampFromExt(data); msg != "" {
+		if _, _, msg, raised := pyvalue.DecodeTimestamp(data); msg != "" {
 			if raised {
 				return false, r.raise("%s", msg)
 			}

@@ -2,12 +2,13 @@ package events
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/mlperf-tools/aggregator/internal/jsonstr"
 	"github.com/mlperf-tools/aggregator/internal/msgp"
 )
 
@@ -148,107 +149,36 @@ func (t *transcoder) container(depth int, end byte, isMap bool) error {
 	return nil
 }
 
-// str transcodes a JSON string into a msgpack str.
+// str transcodes a JSON string into a msgpack str. A lone surrogate
+// escape is refused, as msgspec refuses it.
 func (t *transcoder) str() error {
-	t.pos++ // opening quote
 	start := t.pos
-	// Fast path: no escapes.
-	for t.pos < len(t.in) {
-		c := t.in[t.pos]
-		if c == '"' {
-			s := t.in[start:t.pos]
-			if !utf8.Valid(s) {
-				return t.errorf("invalid UTF-8 in string")
-			}
-			t.out = msgp.AppendStrHeader(t.out, len(s))
-			t.out = append(t.out, s...)
-			t.pos++
-			return nil
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
-		t.pos++
-	}
-	// Slow path: unescape into a scratch area after the output, then move.
-	t.pos = start
-	var buf []byte
-	for {
-		if t.pos >= len(t.in) {
-			return t.errorf("unterminated string")
-		}
-		c := t.in[t.pos]
-		switch {
-		case c == '"':
-			t.pos++
-			if !utf8.Valid(buf) {
-				return t.errorf("invalid UTF-8 in string")
-			}
-			t.out = msgp.AppendStrHeader(t.out, len(buf))
-			t.out = append(t.out, buf...)
-			return nil
-		case c < 0x20:
-			return t.errorf("control character in string")
-		case c != '\\':
-			buf = append(buf, c)
-			t.pos++
-			continue
-		}
-		t.pos++
-		if t.pos >= len(t.in) {
-			return t.errorf("unterminated escape")
-		}
-		e := t.in[t.pos]
-		t.pos++
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, err := t.hex4()
-			if err != nil {
-				return err
-			}
-			if utf16.IsSurrogate(r) {
-				if r >= 0xdc00 || len(t.in)-t.pos < 6 || t.in[t.pos] != '\\' || t.in[t.pos+1] != 'u' {
-					return t.errorf("unpaired surrogate")
-				}
-				t.pos += 2
-				r2, err := t.hex4()
-				if err != nil {
-					return err
-				}
-				r = utf16.DecodeRune(r, r2)
-				if r == utf8.RuneError {
-					return t.errorf("unpaired surrogate")
-				}
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			return t.errorf("invalid escape %q", e)
-		}
-	}
-}
-
-func (t *transcoder) hex4() (rune, error) {
-	if len(t.in)-t.pos < 4 {
-		return 0, t.errorf("short \\u escape")
-	}
-	v, err := strconv.ParseUint(string(t.in[t.pos:t.pos+4]), 16, 32)
+	// Decode after the output, then move behind the str header.
+	mark := len(t.out)
+	out, n, lone, err := jsonstr.Unquote(t.out, t.in[t.pos:])
 	if err != nil {
-		return 0, t.errorf("invalid \\u escape")
+		var je *jsonstr.Error
+		if errors.As(err, &je) {
+			t.pos = start + je.Offset
+			return t.errorf("%s", je.Msg)
+		}
+		return t.errorf("%v", err)
 	}
-	t.pos += 4
-	return rune(v), nil
+	t.out = out
+	if lone > 0 {
+		return t.errorf("unpaired surrogate")
+	}
+	body := t.out[mark:]
+	if !utf8.Valid(body) {
+		return t.errorf("invalid UTF-8 in string")
+	}
+	t.pos = start + n
+	var hb [5]byte
+	h := msgp.AppendStrHeader(hb[:0], len(body))
+	t.out = append(t.out, h...) // grow by the header
+	copy(t.out[mark+len(h):], t.out[mark:mark+len(body)])
+	copy(t.out[mark:], h)
+	return nil
 }
 
 // number transcodes a JSON number: an integer to the minimal msgpack int,

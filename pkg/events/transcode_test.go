@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 )
 
 // testdata/events_small.jsonl was made by
@@ -69,7 +71,7 @@ func TestTranscodeEventsFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := AppendJSON(nil, v); !bytes.Equal(got, line) {
+		if got := pyvalue.AppendJSON(nil, v); !bytes.Equal(got, line) {
 			t.Fatalf("line %d: round trip differs:\n got %s\nwant %s", lines, got, line)
 		}
 	}
@@ -81,37 +83,37 @@ func TestTranscodeEventsFile(t *testing.T) {
 func TestTranscodeJSONRecordValues(t *testing.T) {
 	cases := []struct {
 		in   string
-		want Value
+		want pyvalue.Value
 	}{
 		{`{"a":1,"b":-1,"c":1.0,"d":1e3,"e":2E-2,"f":18446744073709551615,"g":-9223372036854775808}`,
-			MapOf("a", 1, "b", -1, "c", 1.0, "d", 1000.0, "e", 0.02, "f", Value{Kind: KindUint, Uint: 18446744073709551615}, "g", Int(-9223372036854775808))},
+			pyvalue.MapOf("a", 1, "b", -1, "c", 1.0, "d", 1000.0, "e", 0.02, "f", pyvalue.Value{Kind: pyvalue.KindUint, Uint: 18446744073709551615}, "g", pyvalue.Int(-9223372036854775808))},
 		{` { "s" : "\u00e9\ud83d\ude00\n\"\/" , "n" : [ null , true , false , [ ] , { } ] } `,
-			MapOf("s", "é😀\n\"/", "n", ArrayOf(Nil(), Bool(true), Bool(false), ArrayOf(), MapOf()))},
+			pyvalue.MapOf("s", "é😀\n\"/", "n", pyvalue.ArrayOf(pyvalue.Nil(), pyvalue.Bool(true), pyvalue.Bool(false), pyvalue.ArrayOf(), pyvalue.MapOf()))},
 	}
 	for _, c := range cases {
 		got, err := TranscodeJSONRecord([]byte(c.in), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", c.in, err)
 		}
-		if want := AppendMsgpack(nil, c.want); !bytes.Equal(got, want) {
+		if want := pyvalue.AppendMsgpack(nil, c.want); !bytes.Equal(got, want) {
 			t.Fatalf("%s:\n got %x\nwant %x", c.in, got, want)
 		}
 	}
 	// A 20-entry object needs a map16 header: the placeholder shrinks right.
 	var sb bytes.Buffer
 	sb.WriteString("{")
-	m := Value{Kind: KindMap}
+	m := pyvalue.Value{Kind: pyvalue.KindMap}
 	for i := 0; i < 20; i++ {
 		if i > 0 {
 			sb.WriteString(",")
 		}
 		k := string(rune('a' + i))
 		sb.WriteString(`"` + k + `":` + "300")
-		m.Set(Str(k), Int(300))
+		m.Set(pyvalue.Str(k), pyvalue.Int(300))
 	}
 	sb.WriteString("}")
 	got, err := TranscodeJSONRecord(sb.Bytes(), []byte("prefix"))
-	if err != nil || !bytes.Equal(got, append([]byte("prefix"), AppendMsgpack(nil, m)...)) {
+	if err != nil || !bytes.Equal(got, append([]byte("prefix"), pyvalue.AppendMsgpack(nil, m)...)) {
 		t.Fatalf("map16: %v %x", err, got)
 	}
 	for _, bad := range []string{``, `{`, `{"a":}`, `{"a":1,}`, `[1 2]`, `"\ud800"`, `01`, `1.5.5x`, `{"a":1} x`, `tru`, `"\q"`, "\"\xff\"", `99999999999999999999`} {

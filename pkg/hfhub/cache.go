@@ -119,6 +119,28 @@ const (
 	fileNotExist                  // .no_exist/<commit>/<file> marks it absent upstream
 )
 
+// entryState is state for a file, folderState for a folder (File.Glob).
+func (c repoCache) entryState(commit string, f File) fileState {
+	if f.Glob != "" {
+		return c.folderState(commit, f.Name)
+	}
+	return c.state(commit, f.Name)
+}
+
+// folderState is what the cache knows about a listed folder at one
+// commit: present when its snapshot folder exists (its files were fetched
+// after a listing), absent when .no_exist/<commit>/<folder> marks it
+// (nothing to fetch there), else unknown.
+func (c repoCache) folderState(commit, name string) fileState {
+	if st, err := os.Stat(c.snapshotFile(commit, name)); err == nil && st.IsDir() {
+		return filePresent
+	}
+	if st, err := os.Stat(c.noExistPath(commit, name)); err == nil && st.Mode().IsRegular() {
+		return fileNotExist
+	}
+	return fileUnknown
+}
+
 func (c repoCache) state(commit, name string) fileState {
 	if st, err := os.Stat(c.snapshotFile(commit, name)); err == nil && st.Mode().IsRegular() {
 		return filePresent

@@ -56,6 +56,12 @@ func TestFirstDownloadFillsCacheInHubLayout(t *testing.T) {
 		"snapshots/" + commitA: "dir",
 		"snapshots/" + commitA + "/tokenizer.json":        "link -> ../../blobs/" + tok,
 		"snapshots/" + commitA + "/tokenizer_config.json": "link -> ../../blobs/" + cfg,
+		// The model has no chat-template files: recorded, so a filled
+		// cache needs no network.
+		".no_exist":            "dir",
+		".no_exist/" + commitA: "dir",
+		".no_exist/" + commitA + "/chat_template.jinja":       "file 0",
+		".no_exist/" + commitA + "/additional_chat_templates": "file 0",
 	}
 	got := tree(t, root)
 	if len(got) != len(want) {
@@ -75,12 +81,15 @@ func TestFirstDownloadFillsCacheInHubLayout(t *testing.T) {
 		}
 	}
 	hub, cdn := f.requests()
-	if len(hub) != 2 || len(cdn) != 1 {
-		t.Errorf("requests: hub %v, cdn %v; want 2 and 1", hub, cdn)
+	if len(hub) != 4 || len(cdn) != 1 {
+		t.Errorf("requests: hub %v, cdn %v; want 4 and 1", hub, cdn)
 	}
-	// The second file is requested at the commit the first resolved to.
-	if len(hub) == 2 && !strings.Contains(hub[1].Path, "/resolve/"+commitA+"/") {
-		t.Errorf("second request %s is not pinned to %s", hub[1].Path, commitA)
+	// The other files are requested, and the template folder listed, at
+	// the commit the first resolved to.
+	for _, r := range hub[1:] {
+		if !strings.Contains(r.Path, "/"+commitA+"/") {
+			t.Errorf("request %s is not pinned to %s", r.Path, commitA)
+		}
 	}
 }
 

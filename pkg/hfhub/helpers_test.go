@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,8 +45,9 @@ type fakeRepo struct {
 
 // request is one request the fake hub or CDN received.
 type request struct {
-	Path string // escaped path
-	Auth string // Authorization header
+	Path  string // escaped path
+	Query string // raw query
+	Auth  string // Authorization header
 }
 
 // fakeHub plays huggingface.co's resolve endpoint and its LFS CDN.
@@ -63,6 +66,9 @@ type fakeHub struct {
 	corrupt  bool              // CDN serves bytes that do not match the sha256
 	noCommit bool              // hub omits X-Repo-Commit (not a hub)
 	moved    map[string]string // renamed repositories: old id → new id (relative redirect)
+	treePage int               // entries per page of a tree listing (0: all on one)
+	treeDown bool              // the tree API answers 500
+	failFile string            // this file answers 500
 }
 
 const (
@@ -121,8 +127,12 @@ func (r *fakeRepo) etagOf(name string) string {
 func (f *fakeHub) serveHub(w http.ResponseWriter, req *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.hubReqs = append(f.hubReqs, request{Path: req.URL.EscapedPath(), Auth: req.Header.Get("Authorization")})
+	f.hubReqs = append(f.hubReqs, request{Path: req.URL.EscapedPath(), Query: req.URL.RawQuery, Auth: req.Header.Get("Authorization")})
 	path := req.URL.EscapedPath()
+	if strings.HasPrefix(path, "/api/models/") {
+		f.serveTree(w, req)
+		return
+	}
 	i := strings.Index(path, "/resolve/")
 	if i < 0 {
 		http.NotFound(w, req)
@@ -171,6 +181,10 @@ func (f *fakeHub) serveHub(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set(headerRepoCommit, commit)
 	}
 	body, ok := r.files[name]
+	if name == f.failFile {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
 	if !ok {
 		w.Header().Set(headerErrorCode, "EntryNotFound")
 		w.Header().Set(headerErrorMessage, "Entry not found")
@@ -188,6 +202,97 @@ func (f *fakeHub) serveHub(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("ETag", `W/"`+gitBlobSHA1(body)+`"`)
 	w.Write(body)
+}
+
+// serveTree plays the hub's tree API as huggingface_hub's list_repo_tree
+// reads it: GET /api/models/{id}/tree/{quoted rev}/{quoted folder}, a JSON
+// array of {type, oid, size, path} for the folder's direct entries (files
+// and directories), paged by a Link header with rel="next" and a cursor;
+// 404 EntryNotFound for a folder the commit does not have. Called with
+// f.mu held.
+func (f *fakeHub) serveTree(w http.ResponseWriter, req *http.Request) {
+	rest := strings.TrimPrefix(req.URL.EscapedPath(), "/api/models/")
+	i := strings.Index(rest, "/tree/")
+	if i < 0 || f.treeDown {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	id := rest[:i]
+	if to, ok := f.moved[id]; ok {
+		w.Header().Set("Location", "/api/models/"+to+rest[i:]+"?"+req.URL.RawQuery)
+		w.WriteHeader(http.StatusTemporaryRedirect)
+		return
+	}
+	parts := strings.SplitN(rest[i+len("/tree/"):], "/", 2)
+	rev, _ := url.PathUnescape(parts[0])
+	folder := ""
+	if len(parts) == 2 {
+		folder, _ = url.PathUnescape(parts[1])
+	}
+	r := f.repos[id]
+	if r == nil {
+		w.Header().Set(headerErrorCode, "RepoNotFound")
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if r.gated && req.Header.Get("Authorization") != "Bearer "+f.token {
+		w.Header().Set(headerErrorCode, "GatedRepo")
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if _, ok := r.refs[rev]; !ok && rev != commitA && rev != commitB {
+		w.Header().Set(headerErrorCode, "RevisionNotFound")
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	type entry struct {
+		Type string `json:"type"`
+		Oid  string `json:"oid"`
+		Size int    `json:"size"`
+		Path string `json:"path"`
+	}
+	var entries []entry
+	dirs := map[string]bool{}
+	for _, name := range sortedKeys(filesOf(r)) {
+		sub, ok := strings.CutPrefix(name, folder+"/")
+		if !ok {
+			continue
+		}
+		if d, _, nested := strings.Cut(sub, "/"); nested {
+			if !dirs[d] {
+				dirs[d] = true
+				entries = append(entries, entry{Type: "directory", Oid: "0", Path: folder + "/" + d})
+			}
+			continue
+		}
+		entries = append(entries, entry{Type: "file", Oid: gitBlobSHA1(r.files[name]), Size: len(r.files[name]), Path: name})
+	}
+	if len(entries) == 0 {
+		w.Header().Set(headerErrorCode, "EntryNotFound")
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	start, _ := strconv.Atoi(req.URL.Query().Get("cursor"))
+	end := len(entries)
+	if f.treePage > 0 && start+f.treePage < end {
+		end = start + f.treePage
+		next := *req.URL
+		q := next.Query()
+		q.Set("cursor", strconv.Itoa(end))
+		next.RawQuery = q.Encode()
+		w.Header().Set("Link", `<http://`+req.Host+next.RequestURI()+`>; rel="next"`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(entries[start:end])
+}
+
+// filesOf is the repository's files as a map for sortedKeys.
+func filesOf(r *fakeRepo) map[string]string {
+	m := map[string]string{}
+	for k := range r.files {
+		m[k] = ""
+	}
+	return m
 }
 
 func (f *fakeHub) serveCDN(w http.ResponseWriter, req *http.Request) {

@@ -16,7 +16,10 @@
 // moved (huggingface_hub sends a HEAD per file to check). Start-up of the
 // daemon then never depends on the network once the cache is filled. Pass
 // a commit hash as the revision, or delete refs/<revision>, to pin or
-// refresh.
+// refresh. For the same reason a folder listed through the hub's tree API
+// (additional_chat_templates/, which transformers lists on every load)
+// that the hub does not have is recorded as .no_exist/<commit>/<folder>,
+// a marker huggingface_hub itself writes only for files.
 package hfhub
 
 import (
@@ -42,17 +45,31 @@ const DefaultRevision = "main"
 // the cache lacks a required file.
 var ErrNotCached = errors.New("not in the local cache")
 
-// File is one file of the model repository to resolve.
+// File is one file, or one folder of files, of the model repository to
+// resolve.
 type File struct {
 	Name     string // path inside the repository, "/"-separated
 	Optional bool   // absent upstream (404) is fine
+	// Glob, when set, makes Name a folder: every file directly in it whose
+	// name matches the path.Match pattern Glob is resolved, as
+	// transformers' list_repo_templates does for chat templates. Online
+	// the folder is listed through the hub's tree API
+	// (huggingface_hub's list_repo_tree); from the cache, and offline, its
+	// snapshot folder is what there is. A folder is always optional; one
+	// the hub does not have (or without a matching file) is recorded as
+	// .no_exist/<commit>/<Name>, so a filled cache needs no network.
+	Glob string
 }
 
-// TokenizerFiles are the files a tokenizer needs: tokenizer.json, and
-// tokenizer_config.json when the model has one.
+// TokenizerFiles are the files transformers' AutoTokenizer reads that the
+// aggregator uses: tokenizer.json; tokenizer_config.json,
+// chat_template.jinja and additional_chat_templates/*.jinja when the model
+// has them (the chat templates, see tokenize.LoadDir).
 var TokenizerFiles = []File{
 	{Name: "tokenizer.json"},
 	{Name: "tokenizer_config.json", Optional: true},
+	{Name: "chat_template.jinja", Optional: true},
+	{Name: "additional_chat_templates", Optional: true, Glob: "*.jinja"},
 }
 
 // Options tune Resolve. The zero value reads everything from the
@@ -86,12 +103,14 @@ type Options struct {
 // Anything else must be a model id ("ORG/NAME" or
 // "NAME", see ValidateRepoID). Its snapshot for the revision is looked up
 // in the hub cache (refs/<revision> → snapshots/<commit>/); when every
-// required file is there and every optional one is either there or known
-// absent (.no_exist/), that snapshot directory is returned. Otherwise the
-// files are downloaded from the hub into the cache — all at the commit the
-// first one resolved to, so the snapshot is consistent — and refs/<revision>
-// is updated. Offline, the cache alone decides and the error names what is
-// missing and where it looked. files nil means TokenizerFiles.
+// required file is there and every optional one (or folder, see
+// File.Glob) is either there or known absent (.no_exist/), that snapshot
+// directory is returned. Otherwise the files are downloaded from the hub
+// into the cache — all at the commit the first one resolved to, so the
+// snapshot is consistent; folders are listed at that commit — and
+// refs/<revision> is updated. Offline, the cache alone decides and the
+// error names what is missing and where it looked. files nil means
+// TokenizerFiles.
 func Resolve(ctx context.Context, nameOrDir string, files []File, o Options) (string, error) {
 	dir, err := resolve(ctx, nameOrDir, files, o)
 	if err != nil {
@@ -145,7 +164,7 @@ func resolve(ctx context.Context, nameOrDir string, files []File, o Options) (st
 	requiredMissing, unknown := false, false
 	if haveSnapshot {
 		for _, f := range files {
-			switch cache.state(commit, f.Name) {
+			switch cache.entryState(commit, f) {
 			case filePresent:
 			case fileNotExist:
 				requiredMissing = requiredMissing || !f.Optional
@@ -184,7 +203,7 @@ func resolve(ctx context.Context, nameOrDir string, files []File, o Options) (st
 		pin = commit
 		toFetch = nil
 		for _, f := range files {
-			if cache.state(commit, f.Name) == fileUnknown {
+			if cache.entryState(commit, f) == fileUnknown {
 				toFetch = append(toFetch, f)
 			}
 		}
@@ -193,7 +212,12 @@ func resolve(ctx context.Context, nameOrDir string, files []File, o Options) (st
 	if completing {
 		resolved = commit
 	}
+	var folders []File
 	for _, f := range toFetch {
+		if f.Glob != "" {
+			folders = append(folders, f) // listed once the commit is known
+			continue
+		}
 		got, err := h.fetch(ctx, cache, nameOrDir, pin, f)
 		if err != nil {
 			if completing && isNetError(err) {
@@ -215,6 +239,11 @@ func resolve(ctx context.Context, nameOrDir string, files []File, o Options) (st
 	if resolved == "" {
 		return "", fmt.Errorf("the hub sent no commit hash for revision %q", rev)
 	}
+	for _, f := range folders {
+		if err := h.fetchFolder(ctx, cache, nameOrDir, resolved, f); err != nil {
+			return "", err
+		}
+	}
 	if !completing {
 		if err := cache.writeRef(rev, resolved); err != nil {
 			return "", err
@@ -227,7 +256,7 @@ func resolve(ctx context.Context, nameOrDir string, files []File, o Options) (st
 func checkLocalDir(dir string, files []File) error {
 	var missing []string
 	for _, f := range files {
-		if f.Optional {
+		if f.Optional || f.Glob != "" {
 			continue
 		}
 		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f.Name))); err != nil || !st.Mode().IsRegular() {
@@ -257,7 +286,7 @@ func offlineMiss(c repoCache, repoID, rev, commit string, haveSnapshot bool, fil
 	}
 	var missing []string
 	for _, f := range files {
-		if !f.Optional && c.state(commit, f.Name) != filePresent {
+		if !f.Optional && f.Glob == "" && c.state(commit, f.Name) != filePresent {
 			missing = append(missing, f.Name)
 		}
 	}

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
+
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
 // Early stopping: a port of MLPerf LoadGen's early-stopping binomial test
@@ -38,7 +39,7 @@ type EarlyStoppingSpec struct {
 	Percentiles []float64
 	// PercentileKeys optionally spells the keys of Percentiles (Python's
 	// str() of each entry, e.g. "99" for an int); nil formats each value
-	// with FormatPercentile. When set it must match Percentiles in length.
+	// with snapshot.FormatPyFloat. When set it must match Percentiles in length.
 	PercentileKeys []string
 	// Confidence is the confidence level c in (0, 1); 0 means the default
 	// Confidence (0.99), upstream's dataclass default.
@@ -68,7 +69,7 @@ type ESTarget struct {
 
 // ESTargetsFromGrid is upstream's es_targets_from_grid: every grid entry in
 // [ESMinPercentile, 100), in grid order, keyed by the grid's own key. keys
-// may be nil (keys are then FormatPercentile of each value).
+// may be nil (keys are then snapshot.FormatPyFloat of each value).
 func ESTargetsFromGrid(grid []float64, keys []string) []ESTarget {
 	var out []ESTarget
 	for i, p := range grid {
@@ -77,21 +78,6 @@ func ESTargetsFromGrid(grid []float64, keys []string) []ESTarget {
 		}
 	}
 	return out
-}
-
-// ESTargetsFromGridKeys is es_targets_from_grid over string grid entries
-// (summary-JSON percentile keys such as "99.0"): each key is parsed as a
-// float and kept verbatim as the target's key.
-func ESTargetsFromGridKeys(keys []string) ([]ESTarget, error) {
-	grid := make([]float64, len(keys))
-	for i, k := range keys {
-		v, err := strconv.ParseFloat(k, 64)
-		if err != nil {
-			return nil, fmt.Errorf("early-stopping grid key %q: %w", k, err)
-		}
-		grid[i] = v
-	}
-	return ESTargetsFromGrid(grid, keys), nil
 }
 
 // overrideTargets is upstream's explicit-override target list: descending by
@@ -126,7 +112,7 @@ func keyAt(keys []string, i int, p float64) string {
 	if keys != nil {
 		return keys[i]
 	}
-	return FormatPercentile(p)
+	return snapshot.FormatPyFloat(p)
 }
 
 // betacf is the continued-fraction kernel of the regularized incomplete beta
@@ -215,17 +201,6 @@ func validateDomain(p, d, c float64) error {
 		return fmt.Errorf("tolerance must be in [0, percentile), got %v", d)
 	}
 	return nil
-}
-
-// FindMinPassing is LoadGen's MinPassingQueriesFinder (upstream
-// find_min_passing): the smallest h with odds(h, t, p, d) < 1-c, i.e. the
-// number of under-latency queries that, alongside t over-latency ones,
-// certifies the p-percentile (p a fraction in (0, 1)) at confidence c.
-func FindMinPassing(t int, p, d, c float64) (int, error) {
-	if err := validateDomain(p, d, c); err != nil {
-		return 0, err
-	}
-	return findMinPassing(t, p, d, c), nil
 }
 
 // findMinPassing is FindMinPassing without validation: exponential

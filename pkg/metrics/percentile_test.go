@@ -4,11 +4,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
-// TestFormatPercentileMatchesPythonStr compares with Python's str(float) for
-// the grid values, the fixed/scientific switch-over points and random values.
-func TestFormatPercentileMatchesPythonStr(t *testing.T) {
+// TestPercentileKeysMatchPythonStr compares the percentile keys
+// (snapshot.FormatPyFloat) with Python's str(float) for the grid values,
+// the fixed/scientific switch-over points and random values.
+func TestPercentileKeysMatchPythonStr(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	vals := append([]float64{}, DefaultPercentiles...)
 	vals = append(vals, 100, 0, math.Copysign(0, -1), 99.99, 99.999, 33.333333333333336, 12.5, 0.1,
@@ -19,7 +22,7 @@ func TestFormatPercentileMatchesPythonStr(t *testing.T) {
 	}
 	strs := make([]string, len(vals)) // NaN/Inf cannot travel as JSON numbers
 	for i, v := range vals {
-		strs[i] = FormatPercentile(v)
+		strs[i] = snapshot.FormatPyFloat(v)
 	}
 	var got []string
 	runPython(t, false, `
@@ -28,14 +31,14 @@ json.dump([str(float(s)) for s in json.load(sys.stdin)], sys.stdout)
 `, strs, &got)
 	for i, v := range vals {
 		if strs[i] != got[i] {
-			t.Errorf("FormatPercentile(%v) = %q, python str %q", v, strs[i], got[i])
+			t.Errorf("FormatPyFloat(%v) = %q, python str %q", v, strs[i], got[i])
 		}
 	}
 	// Pin the grid keys literally too, independent of Python.
 	want := []string{"99.9", "99.0", "97.0", "95.0", "90.0", "80.0", "75.0", "50.0", "25.0", "10.0", "5.0", "1.0"}
 	for i, p := range DefaultPercentiles {
-		if k := FormatPercentile(p); k != want[i] {
-			t.Errorf("FormatPercentile(%v) = %q, want %q", p, k, want[i])
+		if k := snapshot.FormatPyFloat(p); k != want[i] {
+			t.Errorf("FormatPyFloat(%v) = %q, want %q", p, k, want[i])
 		}
 	}
 }

@@ -32,24 +32,16 @@ type Registry struct {
 	counters  []counter
 	series    []*series
 	snapshots int64
-	log       *logRef // shared with every series, so SetLogger reaches all
+	log       *slog.Logger // clamp warnings and early-stopping detail, for every series
 }
-
-// logRef is the registry's logger, shared by reference with its series.
-type logRef struct{ l *slog.Logger }
 
 // NewRegistry returns an empty registry. es, when non-nil, is applied to
 // every series registered with TailLatency (nil disables early stopping).
-func NewRegistry(es *EarlyStoppingSpec) *Registry {
-	return &Registry{es: es, names: map[string]int{}, log: &logRef{slog.Default()}}
-}
-
-// SetLogger sets the logger for clamp warnings and early-stopping detail
-// (default slog.Default()).
-func (r *Registry) SetLogger(l *slog.Logger) {
-	if l != nil {
-		r.log.l = l
+func NewRegistry(es *EarlyStoppingSpec, log *slog.Logger) *Registry {
+	if log == nil {
+		log = slog.Default()
 	}
+	return &Registry{es: es, names: map[string]int{}, log: log}
 }
 
 // RegisterCounter adds an int counter starting at 0. Counter and series names

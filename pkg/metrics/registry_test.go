@@ -67,7 +67,7 @@ func TestCounterOps(t *testing.T) { // TestCounterSampler + test_register_and_in
 		{"negative-delta", func(r *Registry, id CounterID) { r.Add(id, 3); r.Add(id, -5) }, -2},
 	}
 	for _, tt := range tests {
-		r := NewRegistry(nil)
+		r := NewRegistry(nil, nil)
 		id := mustCounter(t, r, "c")
 		tt.ops(r, id)
 		if r.Counter(id) != tt.want {
@@ -81,7 +81,7 @@ func TestCounterOps(t *testing.T) { // TestCounterSampler + test_register_and_in
 }
 
 func TestRecordSeriesComplete(t *testing.T) { // test_record_series
-	r := NewRegistry(nil)
+	r := NewRegistry(nil, nil)
 	id := mustSeries(t, r, "ttft_ns", SeriesOpts{HDRLow: 1, HDRHigh: nsHigh, Buckets: 10, Percentiles: []float64{50}})
 	for _, v := range []int64{100, 200, 300} {
 		r.Record(id, v)
@@ -93,7 +93,7 @@ func TestRecordSeriesComplete(t *testing.T) { // test_record_series
 }
 
 func TestSnapshotCounterAndFlags(t *testing.T) { // test_seq_increments + test_complete_flag_propagates
-	r := NewRegistry(nil)
+	r := NewRegistry(nil, nil)
 	mustCounter(t, r, "c")
 	var s1, s2 snapshot.Snapshot
 	r.Build(&s1, snapshot.Live, 0, 10)
@@ -102,7 +102,7 @@ func TestSnapshotCounterAndFlags(t *testing.T) { // test_seq_increments + test_c
 		t.Errorf("counters %d, %d", s1.Counter, s2.Counter)
 	}
 	var s3 snapshot.Snapshot
-	NewRegistry(nil).Build(&s3, snapshot.Complete, 2, 30)
+	NewRegistry(nil, nil).Build(&s3, snapshot.Complete, 2, 30)
 	if s3.State != snapshot.Complete || s3.NPendingTasks != 2 || s3.TimestampNs != 30 || s3.Counter != 1 {
 		t.Errorf("snapshot header %+v", s3)
 	}
@@ -125,7 +125,7 @@ func TestNameCollisions(t *testing.T) { // test_name_collision_{counter,series,c
 			func(r *Registry) error { _, e := r.RegisterCounter("dup"); return e }},
 	}
 	for _, tt := range tests {
-		r := NewRegistry(nil)
+		r := NewRegistry(nil, nil)
 		if err := tt.first(r); err != nil {
 			t.Fatalf("%s: first registration: %v", tt.name, err)
 		}
@@ -155,7 +155,7 @@ func TestRegisterSeriesValidation(t *testing.T) {
 		{"keys-length", SeriesOpts{HDRLow: 1, HDRHigh: 100, Percentiles: []float64{50}, PercentileKeys: []string{"50", "x"}}, "percentile keys"},
 	}
 	for _, tt := range tests {
-		_, err := NewRegistry(nil).RegisterSeries("s", tt.o)
+		_, err := NewRegistry(nil, nil).RegisterSeries("s", tt.o)
 		switch {
 		case tt.wantErr == "" && err != nil:
 			t.Errorf("%s: unexpected error %v", tt.name, err)
@@ -164,7 +164,7 @@ func TestRegisterSeriesValidation(t *testing.T) {
 		}
 	}
 	// test_low_zero_is_coerced_to_one
-	r := NewRegistry(nil)
+	r := NewRegistry(nil, nil)
 	mustSeries(t, r, "s", SeriesOpts{HDRLow: 0, HDRHigh: 100})
 	if r.series[0].hdrLow != 1 {
 		t.Errorf("hdrLow = %d, want 1", r.series[0].hdrLow)
@@ -172,7 +172,7 @@ func TestRegisterSeriesValidation(t *testing.T) {
 }
 
 func TestLookupsByName(t *testing.T) {
-	r := NewRegistry(nil)
+	r := NewRegistry(nil, nil)
 	c0 := mustCounter(t, r, "a")
 	c1 := mustCounter(t, r, "b")
 	s0 := mustSeries(t, r, "x", SeriesOpts{HDRLow: 1, HDRHigh: 100})
@@ -196,8 +196,7 @@ func TestLookupsByName(t *testing.T) {
 // TestSnapshotOrderAndReuse checks registration order, and that rebuilding
 // into the same Snapshot reuses its buffers without leaking stale data.
 func TestSnapshotOrderAndReuse(t *testing.T) {
-	r := NewRegistry(nil)
-	r.SetLogger(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	r := NewRegistry(nil, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	for _, n := range []string{"c2", "c1"} {
 		mustCounter(t, r, n)
 	}
@@ -232,13 +231,12 @@ func TestSnapshotOrderAndReuse(t *testing.T) {
 	}
 }
 
-// TestSetLoggerReachesExistingSeries checks that clamp warnings go to the
-// logger set after registration.
-func TestSetLoggerReachesExistingSeries(t *testing.T) {
-	r := NewRegistry(nil)
-	id := mustSeries(t, r, "s", SeriesOpts{HDRLow: 10, HDRHigh: 100})
+// TestRegistryLoggerReachesSeries checks that clamp warnings go to the
+// registry's logger.
+func TestRegistryLoggerReachesSeries(t *testing.T) {
 	var buf bytes.Buffer
-	r.SetLogger(slog.New(slog.NewTextHandler(&buf, nil)))
+	r := NewRegistry(nil, slog.New(slog.NewTextHandler(&buf, nil)))
+	id := mustSeries(t, r, "s", SeriesOpts{HDRLow: 10, HDRHigh: 100})
 	r.Record(id, 5)
 	if !strings.Contains(buf.String(), "outside HDR bounds") {
 		t.Errorf("warning not logged: %q", buf.String())
@@ -253,8 +251,7 @@ var gridESKeys = []string{"99.9", "99.0", "97.0", "95.0", "90.0", "80.0", "75.0"
 // in [1e6, 2e6] plus a non-tail "isl" series.
 func esRegistry(t *testing.T, es *EarlyStoppingSpec, names []string, n int, float bool) *Registry {
 	t.Helper()
-	r := NewRegistry(es)
-	r.SetLogger(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	r := NewRegistry(es, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	var ids []SeriesID
 	for _, name := range names {
 		ids = append(ids, mustSeries(t, r, name, SeriesOpts{HDRLow: 1, HDRHigh: 10_000_000_000, Float: float, TailLatency: true}))
@@ -344,8 +341,7 @@ func TestEmptyTailSeriesReportsAllNull(t *testing.T) {
 }
 
 func TestCustomGridWithP100AndIntKeysIsSafe(t *testing.T) {
-	r := NewRegistry(DefaultEarlyStoppingSpec())
-	r.SetLogger(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	r := NewRegistry(DefaultEarlyStoppingSpec(), slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	id := mustSeries(t, r, "ttft_ns", SeriesOpts{HDRLow: 1, HDRHigh: 10_000_000_000, TailLatency: true,
 		Percentiles: []float64{100.0, 99, 50}, PercentileKeys: []string{"100.0", "99", "50"}})
 	for i := 0; i < 1000; i++ {

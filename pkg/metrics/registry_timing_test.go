@@ -28,8 +28,7 @@ func latencies(n int) []int64 {
 }
 
 func benchRegistry(b *testing.B, es *EarlyStoppingSpec) (*Registry, SeriesID) {
-	r := NewRegistry(es)
-	r.SetLogger(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	r := NewRegistry(es, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	id, err := r.RegisterSeries("sample_latency_ns", SeriesOpts{HDRLow: 1, HDRHigh: nsHigh, TailLatency: true})
 	if err != nil {
 		b.Fatal(err)
@@ -48,7 +47,7 @@ func BenchmarkRecord(b *testing.B) {
 }
 
 func BenchmarkRecordFloat(b *testing.B) {
-	r := NewRegistry(nil)
+	r := NewRegistry(nil, nil)
 	id, _ := r.RegisterSeries("tpot_ns", SeriesOpts{HDRLow: 1, HDRHigh: nsHigh, Float: true})
 	vals := latencies(1 << 16)
 	b.ReportAllocs()
@@ -59,7 +58,7 @@ func BenchmarkRecordFloat(b *testing.B) {
 }
 
 func BenchmarkInc(b *testing.B) {
-	r := NewRegistry(nil)
+	r := NewRegistry(nil, nil)
 	id, _ := r.RegisterCounter("c")
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
@@ -115,7 +114,7 @@ func BenchmarkMemory1Mx6(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		r := NewRegistry(DefaultEarlyStoppingSpec())
+		r := NewRegistry(DefaultEarlyStoppingSpec(), nil)
 		var ids []SeriesID
 		for _, name := range []string{"sample_latency_ns", "isl", "osl", "ttft_ns", "chunk_delta_ns", "tpot_ns"} {
 			id, _ := r.RegisterSeries(name, SeriesOpts{HDRLow: 1, HDRHigh: nsHigh, Float: name == "tpot_ns"})
@@ -136,8 +135,7 @@ func BenchmarkMemory1Mx6(b *testing.B) {
 // TestRecordDoesNotAllocate guards the hot path: once the raw slice has
 // capacity, Record, RecordFloat and Inc allocate nothing.
 func TestRecordDoesNotAllocate(t *testing.T) {
-	r := NewRegistry(nil)
-	r.SetLogger(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	r := NewRegistry(nil, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 	si, _ := r.RegisterSeries("i", SeriesOpts{HDRLow: 1, HDRHigh: nsHigh})
 	sf, _ := r.RegisterSeries("f", SeriesOpts{HDRLow: 1, HDRHigh: nsHigh, Float: true})
 	c, _ := r.RegisterCounter("c")
@@ -161,7 +159,7 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 // TestBuildLiveDoesNotAllocate guards the 250 ms live path once the
 // destination snapshot has been built once.
 func TestBuildLiveDoesNotAllocate(t *testing.T) {
-	r := NewRegistry(DefaultEarlyStoppingSpec())
+	r := NewRegistry(DefaultEarlyStoppingSpec(), nil)
 	id, _ := r.RegisterSeries("s", SeriesOpts{HDRLow: 1, HDRHigh: nsHigh, TailLatency: true})
 	f, _ := r.RegisterSeries("f", SeriesOpts{HDRLow: 1, HDRHigh: nsHigh, Float: true})
 	r.RegisterCounter("c")

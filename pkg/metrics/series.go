@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -25,7 +26,7 @@ type SeriesOpts struct {
 	Percentiles []float64
 	// PercentileKeys optionally spells the grid keys (Python's str() of each
 	// entry, e.g. "99" for an int entry); nil formats each value with
-	// FormatPercentile ("99.0"). Must match Percentiles in length.
+	// snapshot.FormatPyFloat ("99.0"). Must match Percentiles in length.
 	PercentileKeys []string
 	// Float selects a float series (upstream dtype=float, used by tpot_ns):
 	// float total/sum_sq/min/max, recorded with RecordFloat.
@@ -34,10 +35,11 @@ type SeriesOpts struct {
 	TailLatency bool
 }
 
-// Upstream's register_series defaults.
+// Upstream's register_series defaults (and the CLI's --hdr-sig-figs and
+// --n-histogram-buckets defaults).
 const (
-	defaultSigFigs = 3
-	defaultBuckets = 30
+	DefaultSigFigs = 3
+	DefaultBuckets = 30
 )
 
 // series is one series sampler: exact rollups, a live HDR view and the raw
@@ -54,7 +56,7 @@ type series struct {
 	hdrLow   int64
 	hdrHigh  int64
 	warned   bool
-	log      *logRef
+	log      *slog.Logger
 	count    int64
 	isorted  bool // raw values currently sorted (exact path done)
 	totalI   int128
@@ -74,7 +76,7 @@ type series struct {
 }
 
 // newSeries validates o and builds a series.
-func newSeries(name string, o SeriesOpts, es *EarlyStoppingSpec, log *logRef) (*series, error) {
+func newSeries(name string, o SeriesOpts, es *EarlyStoppingSpec, log *slog.Logger) (*series, error) {
 	low := max(o.HDRLow, 1)
 	if o.HDRHigh < 2*low {
 		ratio := float64(o.HDRHigh) / float64(low)
@@ -82,11 +84,11 @@ func newSeries(name string, o SeriesOpts, es *EarlyStoppingSpec, log *logRef) (*
 	}
 	sig := o.SigFigs
 	if sig == 0 {
-		sig = defaultSigFigs
+		sig = DefaultSigFigs
 	}
 	nb := o.Buckets
 	if nb == 0 {
-		nb = defaultBuckets
+		nb = DefaultBuckets
 	}
 	if nb < 1 {
 		return nil, fmt.Errorf("%s: histogram buckets must be >= 1, got %d", name, nb)
@@ -198,7 +200,7 @@ func (s *series) recordFloat(v float64) {
 // warnClamp logs the first out-of-bounds value of this series.
 func (s *series) warnClamp(v any) {
 	s.warned = true
-	s.log.l.Warn(fmt.Sprintf("%s: value %v outside HDR bounds [%d, %d]; clamped (warn-once)", s.name, v, s.hdrLow, s.hdrHigh),
+	s.log.Warn(fmt.Sprintf("%s: value %v outside HDR bounds [%d, %d]; clamped (warn-once)", s.name, v, s.hdrLow, s.hdrHigh),
 		"series", s.name)
 }
 
@@ -344,7 +346,7 @@ func (s *series) earlyStopping() []snapshot.Estimate {
 			r, err = ESPercentileEstimate(s.rawI.all(), t.Percentile, c)
 		}
 		if err != nil {
-			s.log.l.Error(fmt.Sprintf("%s: early-stopping computation failed; omitting the map", s.name),
+			s.log.Error(fmt.Sprintf("%s: early-stopping computation failed; omitting the map", s.name),
 				"series", s.name, "err", err)
 			return nil
 		}
@@ -355,7 +357,7 @@ func (s *series) earlyStopping() []snapshot.Estimate {
 		fmt.Fprintf(&detail, "p%s: estimate=%s empirical=%s n=%d min_queries=%d discarded=%d",
 			t.Key, optFloat(r.Estimate, r.HasEstimate), optFloat(r.Empirical, r.HasEmpirical), r.N, r.MinQueries, r.Discarded)
 	}
-	s.log.l.Info(fmt.Sprintf("%s early-stopping detail (confidence %v): %s", s.name, c, detail.String()), "series", s.name)
+	s.log.Info(fmt.Sprintf("%s early-stopping detail (confidence %v): %s", s.name, c, detail.String()), "series", s.name)
 	return out
 }
 

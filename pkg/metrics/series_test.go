@@ -35,8 +35,8 @@ func newSampler(t *testing.T, o SeriesOpts) *sampler {
 	if o.Percentiles == nil {
 		o.Percentiles = []float64{50.0, 99.0}
 	}
-	s := &sampler{r: NewRegistry(nil), log: &bytes.Buffer{}}
-	s.r.SetLogger(slog.New(slog.NewTextHandler(s.log, nil)))
+	buf := &bytes.Buffer{}
+	s := &sampler{r: NewRegistry(nil, slog.New(slog.NewTextHandler(buf, nil))), log: buf}
 	s.id = mustSeries(t, s.r, "s", o)
 	return s
 }

@@ -130,8 +130,7 @@ json.dump(out, sys.stdout)
 		return strconv.FormatInt(got.I, 10) == w[1]
 	}
 	for ci, c := range cases {
-		r := NewRegistry(DefaultEarlyStoppingSpec())
-		r.SetLogger(slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+		r := NewRegistry(DefaultEarlyStoppingSpec(), slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
 		id := mustSeries(t, r, "s", SeriesOpts{HDRLow: c.Low, HDRHigh: c.High, Buckets: c.Buckets,
 			Percentiles: c.Pcts, Float: c.Float, TailLatency: c.ES})
 		for _, v := range c.Ints {

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // Lane counts the worker processes of one token lane (live or drain). Its
@@ -22,8 +22,8 @@ type Lane struct {
 // Wrap returns start counting into l: starts, failed starts, workers up,
 // and restarts (a worker started on CPUs where an earlier one ran, which
 // the lanes do only after a worker died).
-func (l *Lane) Wrap(start tokqueue.StartFunc) tokqueue.StartFunc {
-	return func(ctx context.Context, cpus []int, procs int) (tokqueue.Worker, error) {
+func (l *Lane) Wrap(start tokwork.StartFunc) tokwork.StartFunc {
+	return func(ctx context.Context, cpus []int, procs int) (tokwork.Worker, error) {
 		w, err := start(ctx, cpus, procs)
 		if err != nil {
 			if ctx.Err() == nil { // not a cancelled lane
@@ -66,7 +66,7 @@ func (l *Lane) state(active bool) string {
 // laneWorker is a counted worker: it leaves the running count once, when
 // it is closed or killed (both may be called, Kill concurrently).
 type laneWorker struct {
-	tokqueue.Worker
+	tokwork.Worker
 	l    *Lane
 	gone atomic.Bool
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 	"github.com/mlperf-tools/aggregator/pkg/transport"
 )
 
@@ -188,10 +188,10 @@ var goldenNames = []string{
 	"aggregator_token_worker_state", "aggregator_token_workers_running",
 }
 
-// nopWorker is a tokqueue.Worker that counts nothing.
+// nopWorker is a tokwork.Worker that counts nothing.
 type nopWorker struct{}
 
-func (nopWorker) Count(context.Context, []string, []chattmpl.Kind) ([]tokqueue.Result, error) {
+func (nopWorker) Count(context.Context, []string, []tokwork.Kind) ([]tokwork.Result, error) {
 	return nil, nil
 }
 func (nopWorker) Close() error { return nil }
@@ -202,7 +202,7 @@ func (nopWorker) Pid() int     { return 1 }
 func TestCollectorGolden(t *testing.T) {
 	e := newExporter()
 	// One live worker up after a restart on the same (inherited) CPUs.
-	start := e.Live.Wrap(func(context.Context, []int, int) (tokqueue.Worker, error) { return nopWorker{}, nil })
+	start := e.Live.Wrap(func(context.Context, []int, int) (tokwork.Worker, error) { return nopWorker{}, nil })
 	w, _ := start(context.Background(), nil, 1)
 	w.Kill()
 	if _, err := start(context.Background(), nil, 1); err != nil {
@@ -312,7 +312,7 @@ func TestLaneStates(t *testing.T) {
 		t.Errorf("before the first start: %s", s)
 	}
 	fail := true
-	start := l.Wrap(func(context.Context, []int, int) (tokqueue.Worker, error) {
+	start := l.Wrap(func(context.Context, []int, int) (tokwork.Worker, error) {
 		if fail {
 			return nil, errors.New("no")
 		}
@@ -491,7 +491,7 @@ func TestConcurrentPublishAndScrape(t *testing.T) {
 		defer wg.Done()
 		s := knownSnapshot()
 		h := knownHealth()
-		start := e.Drain.Wrap(func(context.Context, []int, int) (tokqueue.Worker, error) { return nopWorker{}, nil })
+		start := e.Drain.Wrap(func(context.Context, []int, int) (tokwork.Worker, error) { return nopWorker{}, nil })
 		for i := 0; ; i++ {
 			select {
 			case <-stop:

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
 // Definitions explain the headline numbers; the HTML page and the CLI help
@@ -72,8 +74,8 @@ func WriteHTML(w io.Writer, s *Summary, title string) error {
 	if s.NPendingTasks > 0 {
 		kv("pending token tasks", strconv.FormatInt(s.NPendingTasks, 10), "n_pending_tasks")
 	}
-	kv("duration", seconds(s.Duration), "tracked_duration_ns")
-	kv("total duration", seconds(s.TotalDuration), "total_duration_ns")
+	kv("duration", seconds(s.Duration), snapshot.TrackedDurationNs)
+	kv("total duration", seconds(s.TotalDuration), snapshot.TotalDurationNs)
 	qpsDef := "tracked samples completed / duration"
 	if !s.QPS.OK() {
 		qpsDef = "no tracked duration"
@@ -85,7 +87,7 @@ func WriteHTML(w io.Writer, s *Summary, title string) error {
 	}
 	kv("TPS", fixed2(s.TPS), tpsDef)
 	if s.LegacyQPS.OK() {
-		kv("legacy LoadGen window", seconds(s.LegacyWindow), "legacy_loadgen_window_duration_ns")
+		kv("legacy LoadGen window", seconds(s.LegacyWindow), snapshot.LegacyLoadgenWindowDurationNs)
 		kv("legacy QPS / TPS", fixed2(s.LegacyQPS)+" / "+fixed2(s.LegacyTPS), "(tracked completed - 1) / window, osl total / window: upstream's numbers for poisson runs")
 	}
 	b.WriteString("</table>\n")

@@ -34,63 +34,6 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
-// Counter names of the snapshot (UPSTREAM.md §3).
-const (
-	TotalIssued      = "total_samples_issued"
-	TotalCompleted   = "total_samples_completed"
-	TotalFailed      = "total_samples_failed"
-	TrackedIssued    = "tracked_samples_issued"
-	TrackedCompleted = "tracked_samples_completed"
-	TrackedFailed    = "tracked_samples_failed"
-	TrackedDuration  = "tracked_duration_ns"
-	LegacyWindow     = "legacy_loadgen_window_duration_ns"
-	TotalDuration    = "total_duration_ns"
-	finishPrefix     = "tracked_finish_reason_"
-)
-
-// coreSeries are registered in every run; streamingSeries only with
-// --streaming.
-var (
-	coreSeries      = []string{"sample_latency_ns", "isl", "osl"}
-	streamingSeries = []string{"ttft_ns", "chunk_delta_ns", "tpot_ns"}
-)
-
-// Counter returns a counter's value from s (0 when absent).
-func Counter(s *snapshot.Snapshot, name string) float64 {
-	v, _ := counterOK(s, name)
-	return v
-}
-
-func counterOK(s *snapshot.Snapshot, name string) (float64, bool) {
-	for _, c := range s.Counters {
-		if c.Name == name {
-			return c.Value.Value(), true
-		}
-	}
-	return 0, false
-}
-
-// FindSeries returns the series called name, or nil.
-func FindSeries(s *snapshot.Snapshot, name string) *snapshot.Series {
-	for i := range s.Series {
-		if s.Series[i].Name == name {
-			return &s.Series[i]
-		}
-	}
-	return nil
-}
-
-// Percentile returns the percentile p of a series (keys are compared as
-// numbers, so "50" and "50.0" both match 50), and whether it exists.
-func Percentile(se *snapshot.Series, p float64) (float64, bool) {
-	for _, q := range se.Percentiles {
-		if k, err := strconv.ParseFloat(q.Key, 64); err == nil && k == p {
-			return q.Value, true
-		}
-	}
-	return 0, false
-}
-
 // Value is a number of the summary; NaN stands for "not available" and is
 // written as N/A in text and null in JSON.
 type Value float64
@@ -236,21 +179,27 @@ func Build(s *snapshot.Snapshot) *Summary {
 		Missing:       []string{},
 		Warnings:      []string{},
 	}
-	n := func(name string) int64 { return int64(Counter(s, name)) }
+	n := func(name string) int64 {
+		v, _ := s.CounterValue(name) // a sample count the run lacks is 0
+		return int64(v)
+	}
 	sum.Samples = Samples{
-		Issued: n(TotalIssued), Completed: n(TotalCompleted), Failed: n(TotalFailed),
-		TrackedIssued: n(TrackedIssued), TrackedCompleted: n(TrackedCompleted), TrackedFailed: n(TrackedFailed),
+		Issued: n(snapshot.TotalSamplesIssued), Completed: n(snapshot.TotalSamplesCompleted), Failed: n(snapshot.TotalSamplesFailed),
+		TrackedIssued: n(snapshot.TrackedSamplesIssued), TrackedCompleted: n(snapshot.TrackedSamplesCompleted),
+		TrackedFailed: n(snapshot.TrackedSamplesFailed),
 	}
 	seconds := func(name string) Value {
-		v, ok := counterOK(s, name)
+		v, ok := s.CounterValue(name)
 		if !ok {
 			return NA
 		}
 		return Value(v / 1e9)
 	}
-	sum.Duration, sum.TotalDuration, sum.LegacyWindow = seconds(TrackedDuration), seconds(TotalDuration), seconds(LegacyWindow)
+	sum.Duration = seconds(snapshot.TrackedDurationNs)
+	sum.TotalDuration = seconds(snapshot.TotalDurationNs)
+	sum.LegacyWindow = seconds(snapshot.LegacyLoadgenWindowDurationNs)
 
-	osl := FindSeries(s, "osl")
+	osl := s.FindSeries(snapshot.OSL)
 	oslTotal, haveOSL := 0.0, osl != nil && osl.Count > 0
 	if haveOSL {
 		oslTotal = osl.Total.Value()
@@ -278,7 +227,7 @@ func Build(s *snapshot.Snapshot) *Summary {
 	}
 
 	for _, c := range s.Counters {
-		if r, ok := strings.CutPrefix(c.Name, finishPrefix); ok {
+		if r, ok := strings.CutPrefix(c.Name, snapshot.FinishReasonPrefix); ok {
 			sum.FinishReasons = append(sum.FinishReasons, Reason{Reason: r, Count: int64(c.Value.Value())})
 		}
 	}
@@ -286,22 +235,22 @@ func Build(s *snapshot.Snapshot) *Summary {
 	for i := range s.Series {
 		sum.Series = append(sum.Series, buildSeries(&s.Series[i]))
 	}
-	for _, name := range coreSeries {
-		if FindSeries(s, name) == nil {
+	for _, name := range snapshot.CoreSeries {
+		if s.FindSeries(name) == nil {
 			sum.Missing = append(sum.Missing, name)
 		}
 	}
 	nStreaming := 0
-	for _, name := range streamingSeries {
-		if FindSeries(s, name) != nil {
+	for _, name := range snapshot.StreamingSeries {
+		if s.FindSeries(name) != nil {
 			nStreaming++
 		}
 	}
 	if nStreaming == 0 {
 		sum.NotStreaming = true
 	} else {
-		for _, name := range streamingSeries {
-			if FindSeries(s, name) == nil {
+		for _, name := range snapshot.StreamingSeries {
+			if s.FindSeries(name) == nil {
 				sum.Missing = append(sum.Missing, name)
 			}
 		}
@@ -331,26 +280,26 @@ func unitOf(name string) (unit string, div float64) {
 	switch {
 	case strings.HasSuffix(name, "_ns"):
 		return "ms", 1e6
-	case name == "isl" || name == "osl":
+	case name == snapshot.ISL || name == snapshot.OSL:
 		return "tokens", 1
 	}
 	return "", 1
 }
 
 var labels = map[string]string{
-	"sample_latency_ns": "Latency",
-	"ttft_ns":           "TTFT",
-	"tpot_ns":           "TPOT",
-	"chunk_delta_ns":    "Chunk delta",
-	"isl":               "Input sequence lengths",
-	"osl":               "Output sequence lengths",
+	snapshot.SampleLatencyNs: "Latency",
+	snapshot.TTFTNs:          "TTFT",
+	snapshot.TPOTNs:          "TPOT",
+	snapshot.ChunkDeltaNs:    "Chunk delta",
+	snapshot.ISL:             "Input sequence lengths",
+	snapshot.OSL:             "Output sequence lengths",
 }
 
 var emptyNotes = map[string]string{
-	"isl":     "needs --tokenizer or pre-tokenized prompts",
-	"osl":     "needs --tokenizer",
-	"tpot_ns": "needs --tokenizer for output token counts",
-	"ttft_ns": "no streamed first chunk",
+	snapshot.ISL:    "needs --tokenizer or pre-tokenized prompts",
+	snapshot.OSL:    "needs --tokenizer",
+	snapshot.TPOTNs: "needs --tokenizer for output token counts",
+	snapshot.TTFTNs: "no streamed first chunk",
 }
 
 func buildSeries(se *snapshot.Series) Series {
@@ -376,7 +325,7 @@ func buildSeries(se *snapshot.Series) Series {
 	out.Avg = sc(se.Total.Value() / float64(se.Count))
 	out.StdDev = sc(stdDev(se))
 	pick := func(p float64) Value {
-		if v, ok := Percentile(se, p); ok {
+		if v, ok := se.Percentile(p); ok {
 			return sc(v)
 		}
 		return NA

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/mlperf-tools/aggregator/pkg/snapshot"
 )
 
 // FormatValue prints v in unit: ms with two decimals, token counts as
@@ -121,7 +123,7 @@ func Notes(s *Summary) []string {
 		lines = append(lines, "missing from the snapshot: "+strings.Join(s.Missing, ", "))
 	}
 	if s.NotStreaming {
-		lines = append(lines, "not recorded: "+strings.Join(streamingSeries, ", ")+" (run without --streaming)")
+		lines = append(lines, "not recorded: "+strings.Join(snapshot.StreamingSeries[:], ", ")+" (run without --streaming)")
 	}
 	return lines
 }

@@ -15,14 +15,16 @@ import (
 
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // chatCases are the conversations of pkg/chattmpl's oracle test as
 // payloads: every prompt and assistant-message shape it covers (tools,
 // tool calls, reasoning, kwargs, per-request templates, a template that
 // raises).
-func chatCases(t testing.TB) (names []string, kinds []chattmpl.Kind, payloads []string) {
+func chatCases(t testing.TB) (names []string, kinds []tokwork.Kind, payloads []string) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "chattmpl", "testdata", "conversations.jsonl"))
 	if err != nil {
@@ -47,9 +49,9 @@ func chatCases(t testing.TB) (names []string, kinds []chattmpl.Kind, payloads []
 		}
 		names = append(names, c.Name)
 		if req.Message != nil {
-			kinds, payloads = append(kinds, chattmpl.KindMessage), append(payloads, string(chattmpl.AppendMessage(nil, *req.Message)))
+			kinds, payloads = append(kinds, tokwork.Message), append(payloads, string(tokwork.AppendMessage(nil, *req.Message)))
 		} else {
-			kinds, payloads = append(kinds, chattmpl.KindPrompt), append(payloads, string(chattmpl.AppendPrompt(nil, *req.Prompt)))
+			kinds, payloads = append(kinds, tokwork.Prompt), append(payloads, string(tokwork.AppendPrompt(nil, *req.Prompt)))
 		}
 	}
 	return names, kinds, payloads
@@ -58,24 +60,16 @@ func chatCases(t testing.TB) (names []string, kinds []chattmpl.Kind, payloads []
 // promptPayload is a KindPrompt payload of one user message with the
 // per-request template tmpl.
 func promptPayload(tmpl string) string {
-	return string(chattmpl.AppendPrompt(nil, events.PromptData{
-		Messages:     []events.Value{events.MapOf("role", "user", "content", "hi")},
+	return string(tokwork.AppendPrompt(nil, events.PromptData{
+		Messages:     []pyvalue.Value{pyvalue.MapOf("role", "user", "content", "hi")},
 		ChatTemplate: &tmpl,
 	}))
 }
 
-// wantOutcome is the in-process result of an item, as a Result.
-func wantOutcome(t testing.TB, c *chattmpl.Counter, k chattmpl.Kind, payload string) Result {
+// wantOutcome is the in-process result of an item, as a tokwork.Result.
+func wantOutcome(t testing.TB, c *chattmpl.Counter, k tokwork.Kind, payload string) tokwork.Result {
 	t.Helper()
-	out, err := c.CountItem(k, payload)
-	if err != nil {
-		return Result{Count: -1, Err: err.Error()}
-	}
-	r := Result{Count: out.Count, Rendered: out.Rendered}
-	if out.Fallback != nil {
-		r.Fallback = out.Fallback.Error()
-	}
-	return r
+	return c.CountItem(k, payload)
 }
 
 // TestChatItemsMatchInProcess: chat items (every message and prompt case
@@ -104,7 +98,7 @@ func TestChatItemsMatchInProcess(t *testing.T) {
 
 			// Interleave texts (one long) with the chat items, twice over.
 			var items []string
-			var ks []chattmpl.Kind
+			var ks []tokwork.Kind
 			var labels []string
 			for round := range 2 {
 				for i := range payloads {
@@ -112,7 +106,7 @@ func TestChatItemsMatchInProcess(t *testing.T) {
 					if i == 7 {
 						text = strings.Repeat("The quick brown fox. ", 5000)
 					}
-					items, ks, labels = append(items, text), append(ks, chattmpl.KindText), append(labels, "text")
+					items, ks, labels = append(items, text), append(ks, tokwork.Text), append(labels, "text")
 					items, ks, labels = append(items, payloads[i]), append(ks, kinds[i]), append(labels, names[i])
 				}
 			}
@@ -123,7 +117,7 @@ func TestChatItemsMatchInProcess(t *testing.T) {
 			rendered, fallbacks := 0, 0
 			for i := range items {
 				want := wantOutcome(t, c, ks[i], items[i])
-				if ks[i] == chattmpl.KindText {
+				if ks[i] == tokwork.Text {
 					want.Count = tok.NewCounter().Count(items[i])
 				}
 				if res[i] != want {
@@ -152,7 +146,7 @@ func TestChatItemsMatchInProcess(t *testing.T) {
 }
 
 // TestChatFallbackRaise: a per-request template that raises makes the
-// item count its fallback text (Result.Fallback set, not an error); the
+// item count its fallback text (tokwork.Result.Fallback set, not an error); the
 // worker keeps serving. On a tokenizer without a template the hello says
 // so and prompts fall back too.
 func TestChatFallbackRaise(t *testing.T) {
@@ -168,19 +162,19 @@ func TestChatFallbackRaise(t *testing.T) {
 	w, _ := startWorker(t, dir, 1)
 	raise := promptPayload("{{ raise_exception('x') }}")
 	ok := promptPayload("{{ messages[0]['content'] }} there")
-	res, err := w.Count(context.Background(), []string{raise, "text", ok}, []chattmpl.Kind{chattmpl.KindPrompt, chattmpl.KindText, chattmpl.KindPrompt})
+	res, err := w.Count(context.Background(), []string{raise, "text", ok}, []tokwork.Kind{tokwork.Prompt, tokwork.Text, tokwork.Prompt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := wantOutcome(t, c, chattmpl.KindPrompt, raise)
+	want := wantOutcome(t, c, tokwork.Prompt, raise)
 	if res[0] != want || res[0].Fallback == "" || !strings.Contains(res[0].Fallback, "x") || res[0].Rendered || res[0].Count < 1 {
 		t.Fatalf("raising template: %+v, in process %+v", res[0], want)
 	}
-	if res[2] != (Result{Count: tok.NewCounter().Count("hi there"), Rendered: true}) {
+	if res[2] != (tokwork.Result{Count: tok.NewCounter().Count("hi there"), Rendered: true}) {
 		t.Fatalf("per-request template: %+v", res[2])
 	}
 	t.Logf("fallback: %+v", res[0])
-	if again, err := w.Count(context.Background(), []string{ok}, []chattmpl.Kind{chattmpl.KindPrompt}); err != nil || again[0] != res[2] {
+	if again, err := w.Count(context.Background(), []string{ok}, []tokwork.Kind{tokwork.Prompt}); err != nil || again[0] != res[2] {
 		t.Fatalf("after a fallback: %+v %v", again, err)
 	}
 
@@ -189,8 +183,8 @@ func TestChatFallbackRaise(t *testing.T) {
 	if h := tw.Hello().Chat; h.Template || h.Prefix != 0 || !strings.Contains(h.Error, "no chat template") {
 		t.Fatalf("hello chat without a template: %+v", h)
 	}
-	msg := string(chattmpl.AppendMessage(nil, events.MessageParts{Content: "answer"}))
-	res, err = tw.Count(context.Background(), []string{msg, ok}, []chattmpl.Kind{chattmpl.KindMessage, chattmpl.KindPrompt})
+	msg := string(tokwork.AppendMessage(nil, events.MessageParts{Content: "answer"}))
+	res, err = tw.Count(context.Background(), []string{msg, ok}, []tokwork.Kind{tokwork.Message, tokwork.Prompt})
 	if err != nil || !strings.Contains(res[0].Fallback, "no chat template") || res[0].Count < 1 || !res[1].Rendered {
 		t.Fatalf("without a template: %+v %v", res, err)
 	}
@@ -202,14 +196,14 @@ func TestChatFallbackRaise(t *testing.T) {
 // are all texts count as a plain batch.
 func TestChatKindsChecked(t *testing.T) {
 	w, _ := startWorker(t, tinyDir(t), 2)
-	if _, err := w.Count(context.Background(), []string{"a", "b"}, []chattmpl.Kind{chattmpl.KindText}); err == nil || !strings.Contains(err.Error(), "1 kinds for 2 texts") || errors.Is(err, ErrWorkerDead) {
+	if _, err := w.Count(context.Background(), []string{"a", "b"}, []tokwork.Kind{tokwork.Text}); err == nil || !strings.Contains(err.Error(), "1 kinds for 2 texts") || errors.Is(err, ErrWorkerDead) {
 		t.Fatalf("kinds of the wrong length: %v", err)
 	}
-	res, err := w.Count(context.Background(), []string{"a", "b", "c"}, []chattmpl.Kind{0, 7, 0})
+	res, err := w.Count(context.Background(), []string{"a", "b", "c"}, []tokwork.Kind{0, 7, 0})
 	if err != nil || res[1].Err != "unknown item kind 7" || res[0].Count < 1 || res[2].Count < 1 {
 		t.Fatalf("unknown kind: %+v %v", res, err)
 	}
-	if res, err := w.Count(context.Background(), []string{"a"}, []chattmpl.Kind{0}); err != nil || res[0].Count < 1 {
+	if res, err := w.Count(context.Background(), []string{"a"}, []tokwork.Kind{0}); err != nil || res[0].Count < 1 {
 		t.Fatalf("all-text kinds: %+v %v", res, err)
 	}
 
@@ -232,8 +226,8 @@ func TestChatKindsChecked(t *testing.T) {
 		t.Fatalf("hello %+v %v", f, err)
 	}
 	for _, f := range []*Frame{
-		{Type: TypeCount, ID: 4, Texts: []string{"a", "b"}, Kinds: []chattmpl.Kind{0, 0, 1}},
-		{Type: TypeCount, ID: 5, Texts: []string{"a", "b"}, Kinds: []chattmpl.Kind{0, 0}},
+		{Type: TypeCount, ID: 4, Texts: []string{"a", "b"}, Kinds: []tokwork.Kind{0, 0, 1}},
+		{Type: TypeCount, ID: 5, Texts: []string{"a", "b"}, Kinds: []tokwork.Kind{0, 0}},
 	} {
 		b, err := AppendFrame(nil, f)
 		if err != nil {
@@ -270,10 +264,38 @@ func limitWorker(t *testing.T, dir string, procs int) (*Worker, *logBuf) {
 	return w, logs
 }
 
-// TestHostileTemplates: per-request templates that recurse without end,
-// build huge lists, emit huge output or loop for ever make Count fail
-// promptly with an error naming the reason; the worker is dead and reaped,
-// and this process is unharmed.
+// TestSandboxedTemplates: per-request templates Jinja2's sandbox refuses
+// (runaway recursion, a range() beyond 100,000 items) raise in the worker
+// as in Jinja2: the item is counted through upstream's fallback text, the
+// worker stays up and serves the next request.
+func TestSandboxedTemplates(t *testing.T) {
+	w, _ := limitWorker(t, tinyDir(t), 1)
+	for _, tc := range []struct{ tmpl, reason string }{
+		{`{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`, "RecursionError"},
+		{`{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}`, "RecursionError"},
+		{`{% for i in range(50000000) %}{% endfor %}`, "OverflowError"},
+		{`{{ range(50000000) | list | length }}`, "OverflowError"},
+	} {
+		res, err := w.Count(context.Background(), []string{"text", promptPayload(tc.tmpl)},
+			[]tokwork.Kind{tokwork.Text, tokwork.Prompt})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.tmpl, err)
+		}
+		if res[1].Rendered || !strings.Contains(res[1].Fallback, tc.reason) || res[1].Count < 1 {
+			t.Errorf("%s: %+v, want a fallback count naming %s", tc.tmpl, res[1], tc.reason)
+		}
+	}
+	select {
+	case <-w.Exited():
+		t.Fatal("the worker exited")
+	default:
+	}
+}
+
+// TestHostileTemplates: per-request templates that Jinja2 would render
+// without end (huge output, a loop for ever) make Count fail promptly
+// with an error naming the reason; the worker is dead and reaped, and
+// this process is unharmed.
 func TestHostileTemplates(t *testing.T) {
 	for _, tc := range []struct {
 		name, tmpl string
@@ -281,17 +303,15 @@ func TestHostileTemplates(t *testing.T) {
 		exit       int      // expected exit status (0: any)
 		procs      int      // 1: the render competes with the watchdog for the one P
 	}{
-		{"recursion", `{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}`, []string{"stack overflow", "render memory limit"}, 0, 1},
-		{"huge range", `{% for i in range(50000000) %}{% endfor %}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 2},
-		{"huge list", `{{ range(50000000) | list | length }}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 1},
 		{"huge output", `{% for i in range(100000) %}{% for j in range(100000) %}{{ "x" * 10000000 }}{% endfor %}{% endfor %}`, []string{"render memory limit"}, ExitRenderLimit, 2},
+		{"huge list", `{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + ["x" * 1000000] %}{% endfor %}{{ ns.l | length }}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 1},
 		{"long loop", `{% for i in range(3000) %}{% for j in range(3000) %}{% for k in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, []string{"render timeout: item 1 (prompt) of batch 1 ran"}, ExitRenderLimit, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w, logs := limitWorker(t, tinyDir(t), tc.procs)
 			t0 := time.Now()
 			res, err := w.Count(context.Background(), []string{"text", promptPayload(tc.tmpl), "more text"},
-				[]chattmpl.Kind{chattmpl.KindText, chattmpl.KindPrompt, chattmpl.KindText})
+				[]tokwork.Kind{tokwork.Text, tokwork.Prompt, tokwork.Text})
 			d := time.Since(t0)
 			if err == nil {
 				t.Fatalf("hostile template counted: %+v", res)
@@ -369,7 +389,7 @@ func TestRenderFlags(t *testing.T) {
 		want string // "" = starts
 	}{
 		{[]string{"--render-memory", "12XB"}, `invalid value "12XB" for flag -render-memory`},
-		{[]string{"--render-memory", "0"}, "--render-memory 0: must be positive"},
+		{[]string{"--render-memory", "0"}, `invalid value "0" for flag -render-memory: size "0": must be positive`},
 		{[]string{"--render-timeout", "0s"}, "--render-timeout 0s: must be positive"},
 		{[]string{"--render-memory", "512MiB", "--render-timeout", "250ms"}, ""},
 		{[]string{"--render-memory", "536870912"}, ""},

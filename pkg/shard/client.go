@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // ErrWorkerDead matches (errors.Is) the errors of a worker that exited,
@@ -71,6 +71,9 @@ type Config struct {
 	RenderMemory int64
 	// Env is appended to the daemon's environment for the worker.
 	Env []string
+	// CloseGrace bounds Close's wait for an orderly exit before SIGKILL;
+	// ≤ 0 = DefaultCloseGrace.
+	CloseGrace time.Duration
 	// Log receives the worker's stderr, one record per line, and the
 	// client's own diagnostics; nil discards them.
 	Log *slog.Logger
@@ -85,6 +88,8 @@ type Worker struct {
 	pid   int
 	hello Hello
 	log   *slog.Logger
+	// closeGrace is Config.CloseGrace (or its default).
+	closeGrace time.Duration
 
 	stdin   *os.File // our write end of the worker's stdin
 	writeMu sync.Mutex
@@ -207,6 +212,10 @@ func Start(ctx context.Context, cfg Config) (*Worker, error) {
 		exited:     make(chan struct{}),
 		stderrDone: make(chan struct{}),
 		tail:       newLineTail(4),
+		closeGrace: cfg.CloseGrace,
+	}
+	if w.closeGrace <= 0 {
+		w.closeGrace = DefaultCloseGrace
 	}
 	go w.wait()
 	go w.forwardStderr(errR)
@@ -245,15 +254,15 @@ func (w *Worker) Pid() int { return w.pid }
 // Exited is closed once the worker process has exited and been reaped.
 func (w *Worker) Exited() <-chan struct{} { return w.exited }
 
-// Count counts the tokens of items in the worker and returns one Result
+// Count counts the tokens of items in the worker and returns one tokwork.Result
 // per item, in order; an item the worker could not count has Count -1 and
 // Err set, and the others are still valid.
 //
 // kinds gives each item's kind (nil: all texts; otherwise len(kinds) must
 // be len(texts)). A chat item's texts[i] is its msgpack payload
-// (chattmpl.AppendMessage, chattmpl.AppendPrompt); the worker renders it
-// through the chat template and fills Result.Rendered, or counts the
-// fallback text and sets Result.Fallback.
+// (tokwork.AppendMessage, tokwork.AppendPrompt); the worker renders it
+// through the chat template and fills tokwork.Result.Rendered, or counts the
+// fallback text and sets tokwork.Result.Fallback.
 //
 // A chat item whose render exceeds the worker's limits (Config.RenderTimeout,
 // Config.RenderMemory, or a recursion that overflows its stack) kills the
@@ -270,7 +279,7 @@ func (w *Worker) Exited() <-chan struct{} { return w.exited }
 // Count return an error matching ErrWorkerDead, naming its exit status
 // and last stderr lines. A batch whose frame would exceed MaxFrame is
 // refused (ErrFrameTooLarge) without touching the worker.
-func (w *Worker) Count(ctx context.Context, texts []string, kinds []chattmpl.Kind) ([]Result, error) {
+func (w *Worker) Count(ctx context.Context, texts []string, kinds []tokwork.Kind) ([]tokwork.Result, error) {
 	if kinds != nil && len(kinds) != len(texts) {
 		return nil, fmt.Errorf("shard: Count with %d kinds for %d texts", len(kinds), len(texts))
 	}
@@ -343,9 +352,9 @@ func (w *Worker) Count(ctx context.Context, texts []string, kinds []chattmpl.Kin
 	return w.results(f, id, len(texts))
 }
 
-func allText(kinds []chattmpl.Kind) bool {
+func allText(kinds []tokwork.Kind) bool {
 	for _, k := range kinds {
-		if k != chattmpl.KindText {
+		if k != tokwork.Text {
 			return false
 		}
 	}
@@ -353,7 +362,7 @@ func allText(kinds []chattmpl.Kind) bool {
 }
 
 // results checks the answer to request id and converts it.
-func (w *Worker) results(f *Frame, id uint64, n int) ([]Result, error) {
+func (w *Worker) results(f *Frame, id uint64, n int) ([]tokwork.Result, error) {
 	if f.Type == TypeError && f.ID == id {
 		return nil, fmt.Errorf("shardworker pid %d refused the batch: %s", w.pid, f.Error)
 	}
@@ -376,13 +385,13 @@ func (w *Worker) results(f *Frame, id uint64, n int) ([]Result, error) {
 		w.Kill()
 		return nil, &deadError{msg: fmt.Sprintf("shardworker pid %d broke the protocol (killed): %s", w.pid, bad)}
 	}
-	out := make([]Result, n)
+	out := make([]tokwork.Result, n)
 	for i, c := range f.Counts {
 		switch {
 		case f.Errors != nil && f.Errors[i] != "":
-			out[i] = Result{Count: -1, Err: f.Errors[i]}
+			out[i] = tokwork.Result{Count: -1, Err: f.Errors[i]}
 		case c < 0:
-			out[i] = Result{Count: c, Err: "negative count"}
+			out[i] = tokwork.Result{Count: c, Err: "negative count"}
 		default:
 			out[i].Count = c
 			if f.Rendered != nil {
@@ -396,11 +405,15 @@ func (w *Worker) results(f *Frame, id uint64, n int) ([]Result, error) {
 	return out, nil
 }
 
+// DefaultCloseGrace is Config.CloseGrace's default.
+const DefaultCloseGrace = 2 * time.Second
+
 // Close asks the worker to exit (shutdown frame, then stdin EOF), waits up
-// to grace, then SIGKILLs it. It always returns with the process reaped.
+// to Config.CloseGrace, then SIGKILLs it. It always returns with the process reaped.
 // The error is nil when the worker exited 0 by itself, or had already
 // been killed by Kill.
-func (w *Worker) Close(grace time.Duration) error {
+func (w *Worker) Close() error {
+	grace := w.closeGrace
 	select {
 	case <-w.exited:
 	default:
@@ -550,3 +563,6 @@ func (w *Worker) deathError() error {
 	}
 	return &deadError{msg: msg, render: render}
 }
+
+// A Worker is the queue's worker: tokqueue counts through it directly.
+var _ tokwork.Worker = (*Worker)(nil)

@@ -10,7 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/mlperf-tools/aggregator/internal/msgp"
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // headerLen is the size of the length prefix of a frame.
@@ -122,11 +122,11 @@ func appendPayload(dst []byte, f *Frame) []byte {
 // appendItems appends "texts" (when withTexts) and "kinds" (when kinds is
 // not nil). An item whose kind is not KindText is a msgpack bin (a chat
 // payload), every other item a str.
-func appendItems(dst []byte, texts []string, kinds []chattmpl.Kind, withTexts bool) []byte {
+func appendItems(dst []byte, texts []string, kinds []tokwork.Kind, withTexts bool) []byte {
 	if withTexts {
 		dst = msgp.AppendArrayLen(msgp.AppendStr(dst, "texts"), len(texts))
 		for i, s := range texts {
-			if i < len(kinds) && kinds[i] != chattmpl.KindText {
+			if i < len(kinds) && kinds[i] != tokwork.Text {
 				dst = msgp.AppendBin(dst, s)
 			} else {
 				dst = msgp.AppendStr(dst, s)
@@ -160,7 +160,7 @@ func countPayloadSize(f *Frame) int {
 	n := 1 + strSize("t") + strSize(TypeCount) + strSize("id") + len(msgp.AppendUint(nil, f.ID)) + strSize("texts")
 	n += len(msgp.AppendArrayLen(nil, len(f.Texts)))
 	for i, s := range f.Texts {
-		if i < len(f.Kinds) && f.Kinds[i] != chattmpl.KindText {
+		if i < len(f.Kinds) && f.Kinds[i] != tokwork.Text {
 			n += binSize(s)
 		} else {
 			n += strSize(s)
@@ -441,10 +441,10 @@ func (d *decoder) int() (int, error) {
 	return int(v), err
 }
 
-func (d *decoder) kind() (chattmpl.Kind, error) {
+func (d *decoder) kind() (tokwork.Kind, error) {
 	v, err := d.Int()
 	if err == nil && (v < 0 || v > math.MaxUint8) {
 		return 0, d.Errorf("item kind %d out of range", v)
 	}
-	return chattmpl.Kind(v), err
+	return tokwork.Kind(v), err
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // testFrames covers every frame type and every size class of the encoder.
@@ -30,17 +30,17 @@ func testFrames() []*Frame {
 			counts[i], errs[i] = -1, "bad item"
 		}
 	}
-	manyKinds := make([]chattmpl.Kind, len(many))
+	manyKinds := make([]tokwork.Kind, len(many))
 	rendered := make([]bool, len(counts))
 	fallbacks := make([]string, len(counts))
 	for i := range manyKinds {
-		manyKinds[i] = chattmpl.Kind(i % 3)
+		manyKinds[i] = tokwork.Kind(i % 3)
 		rendered[i] = i%3 == 1
 		if i%5 == 0 {
 			fallbacks[i] = "no chat template"
 		}
 	}
-	payload := string(chattmpl.AppendMessage(nil, events.MessageParts{Content: "hi \xff"}))
+	payload := string(tokwork.AppendMessage(nil, events.MessageParts{Content: "hi \xff"}))
 	return []*Frame{
 		{Type: TypeHello, V: 2, PID: 123456, Tokenizer: "sha256:" + strings.Repeat("ab", 32), Procs: 8, CPUs: "0-7",
 			Chat: ChatInfo{Template: true, Prefix: 5, Baseline: 4}},
@@ -50,9 +50,9 @@ func testFrames() []*Frame {
 		{Type: TypeCount, ID: 1<<32 + 5, Texts: []string{"", "hello", strings.Repeat("y", 31), strings.Repeat("y", 32), strings.Repeat("z", 255), strings.Repeat("z", 256), long, "\x00\xff"}},
 		{Type: TypeCount, ID: 200, Texts: many},
 		{Type: TypeCount, ID: 201, Texts: many, Kinds: manyKinds},
-		{Type: TypeCount, ID: 202, Texts: []string{}, Kinds: []chattmpl.Kind{}},
+		{Type: TypeCount, ID: 202, Texts: []string{}, Kinds: []tokwork.Kind{}},
 		{Type: TypeCount, ID: 203, Texts: []string{payload, "text", "", strings.Repeat("b", 256), long, "\x00"},
-			Kinds: []chattmpl.Kind{1, 0, 2, 2, 1, 255}},
+			Kinds: []tokwork.Kind{1, 0, 2, 2, 1, 255}},
 		{Type: TypeCounts, ID: 7, Counts: []int{}, Errors: []string{}},
 		{Type: TypeCounts, ID: 70000, Counts: []int{0, 1, 127, 128, 255, 256, 65535, 65536, 1 << 40, -1, -32, -33, -200, -40000, -1 << 40}, Errors: make([]string, 15)},
 		{Type: TypeCounts, ID: 9, Counts: counts, Errors: errs},
@@ -114,7 +114,7 @@ func TestFrameMatchesMsgpackLib(t *testing.T) {
 					t.Fatalf("kinds[%d] = %v, want %d", i, k, f.Kinds[i])
 				}
 				// A chat payload is a bin, a text a str.
-				if b, isBin := texts[i].([]byte); isBin != (f.Kinds[i] != chattmpl.KindText) || (isBin && string(b) != f.Texts[i]) {
+				if b, isBin := texts[i].([]byte); isBin != (f.Kinds[i] != tokwork.Text) || (isBin && string(b) != f.Texts[i]) {
 					t.Fatalf("texts[%d] = %T for kind %d", i, texts[i], f.Kinds[i])
 				}
 			}
@@ -191,7 +191,7 @@ func TestFrameMatchesMsgpackLib(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = &Frame{Type: TypeCount, ID: 1, Texts: []string{"\x81\xa1x\xc0", "\x81\xa1x\xc0", "t"}, Kinds: []chattmpl.Kind{1, 2, 0}}
+	want = &Frame{Type: TypeCount, ID: 1, Texts: []string{"\x81\xa1x\xc0", "\x81\xa1x\xc0", "t"}, Kinds: []tokwork.Kind{1, 2, 0}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
@@ -332,7 +332,7 @@ func FuzzDecodeFrame(f *testing.F) {
 	for _, fr := range []*Frame{
 		{Type: TypeHello, V: 1, PID: 7, Tokenizer: "sha256:ab", Procs: 2, CPUs: "0-1"},
 		{Type: TypeCount, ID: 3, Texts: []string{"", "hello", "ü"}},
-		{Type: TypeCount, ID: 4, Texts: []string{"\x81\xa1x\xc0", "hello"}, Kinds: []chattmpl.Kind{1, 0}},
+		{Type: TypeCount, ID: 4, Texts: []string{"\x81\xa1x\xc0", "hello"}, Kinds: []tokwork.Kind{1, 0}},
 		{Type: TypeCounts, ID: 3, Counts: []int{0, -1, 300}, Errors: []string{"", "bad", ""}},
 		{Type: TypeCounts, ID: 4, Counts: []int{0, 1}, Errors: []string{"", ""}, Rendered: []bool{true, false}, Fallbacks: []string{"", "x"}},
 		{Type: TypeError, ID: 1, Error: "x"},

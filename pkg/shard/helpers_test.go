@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/internal/testbin"
 	"github.com/mlperf-tools/aggregator/internal/testutil"
 )
 
@@ -22,34 +21,16 @@ const (
 	fakeTokEnv    = "SHARD_TEST_TOKENIZER"
 )
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	builtBin  string
-	buildErr  error
-)
-
-// workerBin builds cmd/shardworker once per test process (lazily, so the
-// codec tests and fuzz workers do not pay for it) and returns its path.
+// workerBin returns the shardworker test binary (internal/testbin: built
+// once per test run, lazily, so the codec tests and fuzz workers do not
+// pay for it).
 func workerBin(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "shardworker-test-")
-		if buildErr != nil {
-			return
-		}
-		bin := filepath.Join(buildDir, BinName)
-		build := exec.Command(goTool(), "build", "-o", bin, "github.com/mlperf-tools/aggregator/cmd/shardworker")
-		if out, err := build.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("building shardworker: %v\n%s", err, out)
-			return
-		}
-		builtBin = bin
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	bin, err := testbin.Path("shardworker")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return builtBin
+	return bin
 }
 
 func TestMain(m *testing.M) {
@@ -57,22 +38,8 @@ func TestMain(m *testing.M) {
 		os.Exit(fakeDaemon(bin, os.Getenv(fakeTokEnv)))
 	}
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	testbin.Cleanup()
 	os.Exit(code)
-}
-
-func goTool() string {
-	if p := filepath.Join(os.Getenv("GOROOT"), "bin", "go"); os.Getenv("GOROOT") != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return "go"
 }
 
 // fakeDaemon starts a worker, gives it a long batch, prints its pid and waits to be killed: the

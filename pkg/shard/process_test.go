@@ -66,7 +66,7 @@ func TestCountsMatchTokenizer(t *testing.T) {
 	if res, err := w.Count(context.Background(), nil, nil); err != nil || len(res) != 0 {
 		t.Fatalf("empty batch: %v %v", res, err)
 	}
-	if err := w.Close(10 * time.Second); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -85,7 +85,7 @@ func TestHello(t *testing.T) {
 	if got := w2.Hello().Procs; got != countCPUs(w2.Hello().CPUs) && w2.Hello().CPUs != "" {
 		t.Fatalf("default procs %d for cpus %q", got, w2.Hello().CPUs)
 	}
-	if err := w.Close(5 * time.Second); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "msg=shardworker") || !strings.Contains(logs.String(), "pid="+itoa(w.Pid())) {
@@ -130,7 +130,7 @@ func TestStdoutPurity(t *testing.T) {
 			t.Fatalf("item %d: %+v", i, r)
 		}
 	}
-	if err := w.Close(5 * time.Second); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"stray line on stdout from fmt.Println", "stray line written to fd 1", "stray line on stdout while counting", "stray fd 1 write while counting"} {
@@ -151,7 +151,7 @@ func TestSIGINTIgnored(t *testing.T) {
 	if _, err := w.Count(context.Background(), []string{"still here"}, nil); err != nil {
 		t.Fatalf("after SIGINT: %v", err)
 	}
-	if err := w.Close(5 * time.Second); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
 	}
 }
@@ -190,7 +190,7 @@ func TestStdinEOFExits0(t *testing.T) {
 
 func TestShutdownExits0(t *testing.T) {
 	w, _ := startWorker(t, tinyDir(t), 1)
-	if err := w.Close(5 * time.Second); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	select {
@@ -204,7 +204,7 @@ func TestShutdownExits0(t *testing.T) {
 	if _, err := w.Count(context.Background(), []string{"x"}, nil); err == nil {
 		t.Fatal("Count on a closed worker succeeded")
 	}
-	if err := w.Close(time.Second); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
 	}
 }
@@ -214,7 +214,8 @@ func TestCloseGraceKills(t *testing.T) {
 	go w.Count(context.Background(), []string{testMarker + "sleep=30s"}, nil)
 	time.Sleep(100 * time.Millisecond) // let the batch start
 	t0 := time.Now()
-	err := w.Close(200 * time.Millisecond)
+	w.closeGrace = 200 * time.Millisecond
+	err := w.Close()
 	if err == nil || !strings.Contains(err.Error(), "killed") {
 		t.Fatalf("Close of a busy worker: %v", err)
 	}

@@ -17,7 +17,7 @@
 //	                 chat-template baseline measured
 //	worker → daemon  {"t":"fatal","error":"…"}    then the worker exits 1
 //	daemon → worker  {"t":"count","id":N,"texts":["…",…],"kinds":[k,…]}
-//	                 "kinds" (optional, parallel to "texts"): chattmpl.Kind
+//	                 "kinds" (optional, parallel to "texts"): tokwork.Kind
 //	                 of each item; absent = all texts. A chat item's texts
 //	                 slot holds its msgpack payload as bin
 //	worker → daemon  {"t":"counts","id":N,"counts":[c,…],"errors":[nil|"msg",…],
@@ -48,7 +48,7 @@ package shard
 import (
 	"errors"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // Version is the protocol version this package speaks (the "v" of hello).
@@ -86,11 +86,11 @@ type Frame struct {
 	Chat      ChatInfo // "chat": the chat-template set-up
 
 	// count, counts, error
-	ID     uint64          // "id": request id, echoed in the answer
-	Texts  []string        // "texts" (count): texts, or chat payloads (bin)
-	Kinds  []chattmpl.Kind // "kinds" (count): nil = all texts
-	Counts []int           // "counts" (counts): -1 for a failed item
-	Errors []string        // "errors" (counts): "" = ok (nil on the wire)
+	ID     uint64         // "id": request id, echoed in the answer
+	Texts  []string       // "texts" (count): texts, or chat payloads (bin)
+	Kinds  []tokwork.Kind // "kinds" (count): nil = all texts
+	Counts []int          // "counts" (counts): -1 for a failed item
+	Errors []string       // "errors" (counts): "" = ok (nil on the wire)
 	// "rendered" and "fallbacks" (counts), present when the request had
 	// kinds: whether the chat template was applied, and why it could not
 	// be ("" = it was, or the item is a text; nil on the wire).
@@ -113,8 +113,9 @@ type Hello struct {
 
 // ChatInfo is the chat-template set-up a worker announced in its hello.
 type ChatInfo struct {
-	// Template: the tokenizer's tokenizer_config.json has a chat_template
-	// (without one, chat items without a per-request template fall back).
+	// Template: the model has a chat template (tokenizer_config.json's
+	// chat_template, chat_template.jinja or additional_chat_templates/;
+	// without one, chat items without a per-request template fall back).
 	Template bool // "template"
 	// Prefix and Baseline are chattmpl.Counter.Baseline: the tokens of
 	// the prefix user message and of an empty assistant turn, subtracted
@@ -126,16 +127,4 @@ type ChatInfo struct {
 	// tokens in tokenizer_config.json), "" otherwise. The worker still
 	// serves; messages are counted without the subtraction, or fall back.
 	Error string // "error"
-}
-
-// Result is the answer for one item of a batch.
-type Result struct {
-	Count int    // token count; -1 when Err is set
-	Err   string // "" on success
-	// Rendered: the item is a chat item and its chat template was applied.
-	Rendered bool
-	// Fallback is why a chat item's template could not be applied (no
-	// template, a template error, raise_exception): upstream's fallback
-	// text was counted instead. "" otherwise. Not an error.
-	Fallback string
 }

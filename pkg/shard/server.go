@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // ItemCounter counts one item: a text, or a chat item (a msgpack payload)
@@ -18,7 +18,7 @@ import (
 // use: Serve gives each goroutine its own (*chattmpl.Counter satisfies
 // it). An error fails the item; Outcome.Fallback is not an error.
 type ItemCounter interface {
-	CountItem(k chattmpl.Kind, payload string) (chattmpl.Outcome, error)
+	CountItem(k tokwork.Kind, payload string) tokwork.Result
 }
 
 // ServeConfig configures Serve.
@@ -150,7 +150,7 @@ func (s *server) count(f *Frame) error {
 		if f.Kinds != nil {
 			chat, fb := 0, 0
 			for i, k := range f.Kinds {
-				if k != chattmpl.KindText {
+				if k != tokwork.Text {
 					chat++
 				}
 				if b.fallbacks[i] != "" {
@@ -168,7 +168,7 @@ func (s *server) count(f *Frame) error {
 type batch struct {
 	id        uint64
 	items     []string
-	kinds     []chattmpl.Kind // nil: all texts
+	kinds     []tokwork.Kind // nil: all texts
 	counts    []int
 	errs      []string
 	rendered  []bool   // nil when kinds is
@@ -192,7 +192,7 @@ func newCounterSet(newCounter func() ItemCounter, n int, initial []ItemCounter, 
 			cs.counters[i] = initial[i]
 			continue
 		}
-		wd.Begin(i, 0, ItemBaseline, chattmpl.KindText)
+		wd.Begin(i, 0, ItemBaseline, tokwork.Text)
 		cs.counters[i] = newCounter()
 		wd.End(i)
 	}
@@ -223,27 +223,19 @@ func (cs *counterSet) work(b *batch, slot int) {
 		if i >= len(b.items) {
 			return
 		}
-		k := chattmpl.KindText
+		k := tokwork.Text
 		if b.kinds != nil {
 			k = b.kinds[i]
 		}
-		out, err := cs.one(b.id, slot, i, k, b.items[i])
-		if err != nil {
-			b.counts[i], b.errs[i] = -1, err.Error()
-			if b.errs[i] == "" {
-				b.errs[i] = "error"
-			}
+		r := cs.one(b.id, slot, i, k, b.items[i])
+		if r.Err != "" {
+			b.counts[i], b.errs[i] = -1, r.Err
 			b.failed.Add(1)
 			continue
 		}
-		b.counts[i] = out.Count
+		b.counts[i] = r.Count
 		if b.rendered != nil {
-			b.rendered[i] = out.Rendered
-			if out.Fallback != nil {
-				if b.fallbacks[i] = out.Fallback.Error(); b.fallbacks[i] == "" {
-					b.fallbacks[i] = "fallback"
-				}
-			}
+			b.rendered[i], b.fallbacks[i] = r.Rendered, r.Fallback
 		}
 	}
 }
@@ -252,23 +244,23 @@ func (cs *counterSet) work(b *batch, slot int) {
 // under the watchdog. A panic becomes an item error and the counter is
 // replaced (its state is unknown after a panic); the replacement renders
 // its baseline under the watchdog too.
-func (cs *counterSet) one(id uint64, slot, i int, k chattmpl.Kind, payload string) (out chattmpl.Outcome, err error) {
-	watched := k != chattmpl.KindText
+func (cs *counterSet) one(id uint64, slot, i int, k tokwork.Kind, payload string) (r tokwork.Result) {
+	watched := k != tokwork.Text
 	if watched {
 		cs.wd.Begin(slot, id, i, k)
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			if !watched {
-				cs.wd.Begin(slot, id, ItemBaseline, chattmpl.KindText)
+				cs.wd.Begin(slot, id, ItemBaseline, tokwork.Text)
 				watched = true
 			}
 			cs.counters[slot] = cs.newCounter()
 			what := "tokenizer panic"
-			if k != chattmpl.KindText {
+			if k != tokwork.Text {
 				what = fmt.Sprintf("panic counting a %s item", k)
 			}
-			out, err = chattmpl.Outcome{Count: -1}, fmt.Errorf("%s: %v", what, p)
+			r = tokwork.Result{Count: -1, Err: fmt.Sprintf("%s: %v", what, p)}
 		}
 		if watched {
 			cs.wd.End(slot)

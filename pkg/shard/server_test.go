@@ -2,7 +2,6 @@ package shard
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mlperf-tools/aggregator/internal/msgp"
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // runeCounter counts runes; "fail:" items fail and "panic:" items panic.
@@ -20,30 +19,31 @@ import (
 // the duration that follows, for the watchdog).
 type runeCounter struct{}
 
-func (c *runeCounter) CountItem(k chattmpl.Kind, s string) (chattmpl.Outcome, error) {
+func (c *runeCounter) CountItem(k tokwork.Kind, s string) tokwork.Result {
+	fail := func(msg string) tokwork.Result { return tokwork.Result{Count: -1, Err: msg} }
 	switch {
 	case strings.HasPrefix(s, "fail:"):
-		return chattmpl.Outcome{}, errors.New("failed " + s)
+		return fail("failed " + s)
 	case strings.HasPrefix(s, "panic:"):
 		panic("panicked " + s)
 	}
-	if k == chattmpl.KindText {
-		return chattmpl.Outcome{Count: utf8.RuneCountInString(s)}, nil
+	if k == tokwork.Text {
+		return tokwork.Result{Count: utf8.RuneCountInString(s)}
 	}
-	if k > chattmpl.KindPrompt {
-		return chattmpl.Outcome{}, fmt.Errorf("unknown item kind %d", k)
+	if k > tokwork.Prompt {
+		return fail(fmt.Sprintf("unknown item kind %d", k))
 	}
 	if d, ok := strings.CutPrefix(s, "sleep:"); ok {
 		dur, err := time.ParseDuration(d)
 		if err != nil {
-			return chattmpl.Outcome{}, err
+			return fail(err.Error())
 		}
 		time.Sleep(dur)
 	}
 	if strings.HasPrefix(s, "fallback:") {
-		return chattmpl.Outcome{Count: 1000 + len(s), Fallback: errors.New("no template for " + s)}, nil
+		return tokwork.Result{Count: 1000 + len(s), Fallback: "no template for " + s}
 	}
-	return chattmpl.Outcome{Count: len(s), Rendered: true}, nil
+	return tokwork.Result{Count: len(s), Rendered: true}
 }
 
 // session is Serve running over pipes.
@@ -199,45 +199,45 @@ func TestServeKinds(t *testing.T) {
 	for _, procs := range []int{1, 3} {
 		s := serveSession(t, procs)
 		var texts []string
-		var kinds []chattmpl.Kind
+		var kinds []tokwork.Kind
 		for i := range 300 {
 			switch i % 5 {
 			case 0, 1:
-				texts, kinds = append(texts, strings.Repeat("ü", i)), append(kinds, chattmpl.KindText)
+				texts, kinds = append(texts, strings.Repeat("ü", i)), append(kinds, tokwork.Text)
 			case 2:
-				texts, kinds = append(texts, "\x81\xa1m"+strings.Repeat("x", i)), append(kinds, chattmpl.KindMessage)
+				texts, kinds = append(texts, "\x81\xa1m"+strings.Repeat("x", i)), append(kinds, tokwork.Message)
 			case 3:
-				texts, kinds = append(texts, fmt.Sprintf("fallback:%d", i)), append(kinds, chattmpl.KindPrompt)
+				texts, kinds = append(texts, fmt.Sprintf("fallback:%d", i)), append(kinds, tokwork.Prompt)
 			case 4:
-				texts, kinds = append(texts, fmt.Sprintf("fail:%d", i)), append(kinds, chattmpl.KindPrompt)
+				texts, kinds = append(texts, fmt.Sprintf("fail:%d", i)), append(kinds, tokwork.Prompt)
 			}
 		}
-		texts, kinds = append(texts, "x"), append(kinds, chattmpl.Kind(9))
+		texts, kinds = append(texts, "x"), append(kinds, tokwork.Kind(9))
 		s.send(&Frame{Type: TypeCount, ID: 5, Texts: texts, Kinds: kinds})
 		f := s.recv()
 		if f.Type != TypeCounts || f.ID != 5 || len(f.Counts) != len(texts) || len(f.Rendered) != len(texts) || len(f.Fallbacks) != len(texts) {
 			t.Fatalf("procs %d: answer %+v", procs, f)
 		}
 		for i, x := range texts {
-			want := Result{}
+			want := tokwork.Result{}
 			switch {
 			case kinds[i] == 9:
-				want = Result{Count: -1, Err: "unknown item kind 9"}
-			case kinds[i] == chattmpl.KindText:
+				want = tokwork.Result{Count: -1, Err: "unknown item kind 9"}
+			case kinds[i] == tokwork.Text:
 				want.Count = utf8.RuneCountInString(x)
 			case strings.HasPrefix(x, "fail:"):
-				want = Result{Count: -1, Err: "failed " + x}
+				want = tokwork.Result{Count: -1, Err: "failed " + x}
 			case strings.HasPrefix(x, "fallback:"):
-				want = Result{Count: 1000 + len(x), Fallback: "no template for " + x}
+				want = tokwork.Result{Count: 1000 + len(x), Fallback: "no template for " + x}
 			default:
-				want = Result{Count: len(x), Rendered: true}
+				want = tokwork.Result{Count: len(x), Rendered: true}
 			}
-			got := Result{Count: f.Counts[i], Err: f.Errors[i], Rendered: f.Rendered[i], Fallback: f.Fallbacks[i]}
+			got := tokwork.Result{Count: f.Counts[i], Err: f.Errors[i], Rendered: f.Rendered[i], Fallback: f.Fallbacks[i]}
 			if got != want {
 				t.Fatalf("procs %d item %d (%s %q): got %+v, want %+v", procs, i, kinds[i], x, got, want)
 			}
 		}
-		s.send(&Frame{Type: TypeCount, ID: 6, Texts: []string{"a", "b"}, Kinds: []chattmpl.Kind{chattmpl.KindText}})
+		s.send(&Frame{Type: TypeCount, ID: 6, Texts: []string{"a", "b"}, Kinds: []tokwork.Kind{tokwork.Text}})
 		if f := s.recv(); f.Type != TypeError || f.ID != 6 || !strings.Contains(f.Error, "1 kinds for 2 texts") {
 			t.Fatalf("kinds of the wrong length: %+v", f)
 		}
@@ -262,7 +262,7 @@ func TestWatchdogTimeout(t *testing.T) {
 	t.Cleanup(wd.stop)
 	s := serveSessionWatched(t, 2, wd)
 	// Chat items under the timeout, and a slow text: no reason.
-	s.send(&Frame{Type: TypeCount, ID: 1, Texts: []string{"sleep:20ms", "sleep:30ms", "a"}, Kinds: []chattmpl.Kind{1, 2, 0}})
+	s.send(&Frame{Type: TypeCount, ID: 1, Texts: []string{"sleep:20ms", "sleep:30ms", "a"}, Kinds: []tokwork.Kind{1, 2, 0}})
 	if f := s.recv(); f.Type != TypeCounts || !f.Rendered[0] || !f.Rendered[1] {
 		t.Fatalf("answer %+v", f)
 	}
@@ -274,7 +274,7 @@ func TestWatchdogTimeout(t *testing.T) {
 	if n := wd.active.Load(); n != 0 {
 		t.Fatalf("%d slots busy after the batch", n)
 	}
-	s.send(&Frame{Type: TypeCount, ID: 17, Texts: []string{"a", "b", "c", "sleep:2s"}, Kinds: []chattmpl.Kind{0, 0, 0, 2}})
+	s.send(&Frame{Type: TypeCount, ID: 17, Texts: []string{"a", "b", "c", "sleep:2s"}, Kinds: []tokwork.Kind{0, 0, 0, 2}})
 	t0 := time.Now()
 	select {
 	case r := <-reasons:
@@ -295,7 +295,7 @@ func TestWatchdogMemory(t *testing.T) {
 	wd := newWatchdog(Limits{Timeout: time.Hour, Memory: 64 << 20}, 1, func(r string) { reasons <- r })
 	go wd.run()
 	t.Cleanup(wd.stop)
-	wd.Begin(0, 9, 2, chattmpl.KindMessage)
+	wd.Begin(0, 9, 2, tokwork.Message)
 	var keep [][]byte
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -12,7 +12,9 @@ import (
 	"github.com/mlperf-tools/aggregator/internal/tokcorpus"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // Round-trip and throughput figures of one worker:
@@ -178,15 +180,15 @@ func BenchmarkInProcessLlama3(b *testing.B) {
 // turns of a few sentences each) as a KindPrompt payload, as in
 // pkg/chattmpl's BenchmarkDeepSeekV3.
 func chatConversation() string {
-	msgs := []events.Value{events.MapOf("role", "system", "content", "You are a helpful assistant.")}
+	msgs := []pyvalue.Value{pyvalue.MapOf("role", "system", "content", "You are a helpful assistant.")}
 	for i := 1; i < 20; i++ {
 		role := "user"
 		if i%2 == 0 {
 			role = "assistant"
 		}
-		msgs = append(msgs, events.MapOf("role", role, "content", fmt.Sprintf("Turn %d: %s", i, strings.Repeat("The quick brown fox jumps over the lazy dog. ", 6))))
+		msgs = append(msgs, pyvalue.MapOf("role", role, "content", fmt.Sprintf("Turn %d: %s", i, strings.Repeat("The quick brown fox jumps over the lazy dog. ", 6))))
 	}
-	return string(chattmpl.AppendPrompt(nil, events.PromptData{Messages: msgs}))
+	return string(tokwork.AppendPrompt(nil, events.PromptData{Messages: msgs}))
 }
 
 // BenchmarkChatPrompt measures one chat prompt (chatConversation, Llama-3
@@ -205,7 +207,7 @@ func BenchmarkChatPrompt(b *testing.B) {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if out, err := c.CountItem(chattmpl.KindPrompt, payload); err != nil || !out.Rendered {
+			if out := c.CountItem(tokwork.Prompt, payload); out.Err != "" || !out.Rendered {
 				b.Fatal(out, err)
 			}
 		}
@@ -215,9 +217,9 @@ func BenchmarkChatPrompt(b *testing.B) {
 			b.Run(fmt.Sprintf("worker-procs%d-batch%d", procs, n), func(b *testing.B) {
 				w, _ := startWorker(b, dir, procs)
 				items := make([]string, n)
-				kinds := make([]chattmpl.Kind, n)
+				kinds := make([]tokwork.Kind, n)
 				for i := range items {
-					items[i], kinds[i] = payload, chattmpl.KindPrompt
+					items[i], kinds[i] = payload, tokwork.Prompt
 				}
 				ctx := context.Background()
 				for b.Loop() {

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // ExitRenderLimit is the exit status of a worker whose chat-template
@@ -130,7 +130,7 @@ const ItemBaseline = -1
 // Begin marks slot as rendering item (ItemBaseline for a counter's
 // baseline renders) of kind in batch; End ends it. A nil Watchdog does
 // nothing.
-func (w *Watchdog) Begin(slot int, batch uint64, item int, kind chattmpl.Kind) {
+func (w *Watchdog) Begin(slot int, batch uint64, item int, kind tokwork.Kind) {
 	if w == nil {
 		return
 	}
@@ -194,7 +194,7 @@ func (w *Watchdog) check() string {
 		slot  int
 		batch uint64
 		item  int64
-		kind  chattmpl.Kind
+		kind  tokwork.Kind
 	}
 	var buf [8]render
 	busy := buf[:0]
@@ -204,7 +204,7 @@ func (w *Watchdog) check() string {
 		if start == 0 {
 			continue
 		}
-		r := render{i, s.batch.Load(), s.item.Load(), chattmpl.Kind(s.kind.Load())}
+		r := render{i, s.batch.Load(), s.item.Load(), tokwork.Kind(s.kind.Load())}
 		if s.start.Load() != start {
 			continue // it ended (and maybe another began) meanwhile
 		}
@@ -229,7 +229,7 @@ func (w *Watchdog) check() string {
 }
 
 // describe names a render for the limit message.
-func describe(batch uint64, item int64, kind chattmpl.Kind, slot int) string {
+func describe(batch uint64, item int64, kind tokwork.Kind, slot int) string {
 	switch {
 	case item >= 0:
 		return fmt.Sprintf("item %d (%s) of batch %d", item, kind, batch)
@@ -292,6 +292,40 @@ func ParseBytes(s string) (int64, error) {
 	}
 	return v * mult, nil
 }
+
+// ByteSize is a positive size in bytes as a command-line flag value
+// (flag.Value and pflag.Value): plain bytes or a number with a unit, as
+// ParseBytes reads it. The daemon's and the worker's --render-memory both
+// parse through it, once, at flag time.
+type ByteSize int64
+
+// Set parses s (ParseBytes) and refuses zero.
+func (b *ByteSize) Set(s string) error {
+	v, err := ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	if v == 0 {
+		return fmt.Errorf("size %q: must be positive", s)
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+// String formats b so that Set reads it back: the largest binary unit that
+// divides it ("2GiB", "1536MiB"), else plain bytes.
+func (b *ByteSize) String() string {
+	n := int64(*b)
+	for i := 3; i >= 0; i-- { // TiB, GiB, MiB, KiB
+		if u := byteUnits[i]; n != 0 && n%u.mult == 0 {
+			return strconv.FormatInt(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// Type names the value in --help.
+func (*ByteSize) Type() string { return "bytes" }
 
 // FormatBytes formats n for messages: "512 B", "1.5 MiB", "2.0 GiB".
 func FormatBytes(n uint64) string {

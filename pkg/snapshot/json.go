@@ -2,7 +2,8 @@ package snapshot
 
 import (
 	"math"
-	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/internal/jsonstr"
 )
 
 // AppendJSON appends the dict form of s as final_snapshot.json holds it,
@@ -183,63 +184,6 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 	return AppendPyFloat(dst, f)
 }
 
-const hexDigits = "0123456789abcdef"
-
 // appendJSONString writes s as Python's json.dumps does with
-// ensure_ascii=True: \" \\ \n \r \t \b \f short escapes, every other byte
-// outside printable ASCII (0x20..0x7e) as \uXXXX with lowercase hex, and
-// runes above the BMP as a UTF-16 surrogate pair. Invalid UTF-8 bytes are
-// written as \ufffd (a Python str cannot hold them).
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"':
-			dst = append(dst, '\\', '"')
-		case '\\':
-			dst = append(dst, '\\', '\\')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		default:
-			if c < utf8.RuneSelf {
-				dst = appendU4(dst, rune(c))
-				break
-			}
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r > 0xffff {
-				r -= 0x10000
-				dst = appendU4(dst, 0xd800|(r>>10)&0x3ff)
-				dst = appendU4(dst, 0xdc00|r&0x3ff)
-			} else {
-				dst = appendU4(dst, r)
-			}
-			i += size
-			start = i
-			continue
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-func appendU4(dst []byte, r rune) []byte {
-	return append(dst, '\\', 'u',
-		hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-}
+// ensure_ascii=True (jsonstr.Append).
+func appendJSONString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, true) }

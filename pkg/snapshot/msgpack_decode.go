@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +14,20 @@ import (
 // test for it with errors.Is and drop the frame, as upstream's
 // on_decode_error does: the next snapshot replaces it anyway.
 var ErrMalformed = errors.New("malformed snapshot")
+
+// ErrNotSnapshotFrame is wrapped by DecodeFrame's error for a frame that
+// does not start with Topic (another publisher on the socket).
+var ErrNotSnapshotFrame = errors.New("not a snapshot frame")
+
+// DecodeFrame decodes a pub/sub frame AppendFrame made: Topic, then the
+// msgpack payload (DecodeMsgpack).
+func DecodeFrame(frame []byte, dst *Snapshot) error {
+	if len(frame) < TopicSize || string(frame[:TopicSize]) != Topic {
+		n := min(len(frame), TopicSize)
+		return fmt.Errorf("%w: topic %q", ErrNotSnapshotFrame, bytes.TrimRight(frame[:n], "\x00"))
+	}
+	return DecodeMsgpack(frame[TopicSize:], dst)
+}
 
 // DecodeMsgpack decodes a msgpack MetricsSnapshot payload (without the topic
 // frame) into dst, reusing dst's slices. It accepts what msgspec's decoder

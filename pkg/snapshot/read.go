@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -32,6 +34,22 @@ func ReadJSON(r io.Reader) (*Snapshot, error) {
 			return nil, fmt.Errorf("snapshot: read json: after snapshot: %w", err)
 		}
 		return nil, fmt.Errorf("snapshot: read json: unexpected %v after snapshot", tok)
+	}
+	return s, nil
+}
+
+// ReadFinal reads dir/final_snapshot.json (WriteFinal's file) with
+// ReadJSON.
+func ReadFinal(dir string) (*Snapshot, error) {
+	path := filepath.Join(dir, FinalFileName)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	defer f.Close()
+	s, err := ReadJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
 }

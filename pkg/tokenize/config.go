@@ -6,12 +6,22 @@ import (
 )
 
 // Config is the part of tokenizer_config.json the aggregator uses, with
-// the whole file kept raw for the chat-template work.
+// the whole file kept raw for the chat-template work, and the model's chat
+// templates.
 type Config struct {
-	// ChatTemplate is the default template; ChatTemplates holds all named
-	// ones when the file has a list of {name, template}.
-	ChatTemplate  string
-	ChatTemplates map[string]string
+	// The model's chat templates, as transformers holds them in
+	// tokenizer.chat_template after from_pretrained: from
+	// tokenizer_config.json's "chat_template" (ParseConfig), replaced by
+	// the template files of the model directory when it has any (LoadDir,
+	// see chattemplates.go). ChatTemplates non-nil is the dict form: named
+	// templates, ChatTemplate then being the "default" one (for logs).
+	// Otherwise HasChatTemplate says whether ChatTemplate (a str, possibly
+	// empty) is set. ChatTemplateSource says where they came from ("" when
+	// there are none).
+	ChatTemplate       string
+	ChatTemplates      map[string]string
+	HasChatTemplate    bool
+	ChatTemplateSource string
 
 	BOSToken, EOSToken, UNKToken, PADToken *TokenSpec
 
@@ -41,23 +51,11 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("parse tokenizer config: %w", err)
 	}
 	if v, ok := c.Raw["chat_template"]; ok && !isNull(v) {
-		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			c.ChatTemplate = s
-		} else {
-			var list []struct {
-				Name     string `json:"name"`
-				Template string `json:"template"`
-			}
-			if err := json.Unmarshal(v, &list); err != nil {
-				return nil, fmt.Errorf("chat_template: neither a string nor a list of {name, template}: %w", err)
-			}
-			c.ChatTemplates = map[string]string{}
-			for _, t := range list {
-				c.ChatTemplates[t.Name] = t.Template
-			}
-			c.ChatTemplate = c.ChatTemplates["default"]
+		if err := c.parseChatTemplate(v); err != nil {
+			return nil, fmt.Errorf("chat_template: %w", err)
 		}
+		c.HasChatTemplate = true
+		c.ChatTemplateSource = "tokenizer_config.json"
 	}
 	var err error
 	for _, f := range []struct {
@@ -81,6 +79,54 @@ func ParseConfig(data []byte) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// parseChatTemplate reads tokenizer_config.json's chat_template as
+// transformers' __init__ keeps it: a string; a list of {name, template}
+// turned into a dict (a later duplicate name wins); or a dict of name →
+// template as is. Anything transformers could not render is refused.
+func (c *Config) parseChatTemplate(v json.RawMessage) error {
+	if s, ok := jsonString(v); ok {
+		c.ChatTemplate = s
+		return nil
+	}
+	named := map[string]string{}
+	var list []map[string]json.RawMessage
+	var dict map[string]json.RawMessage
+	switch {
+	case json.Unmarshal(v, &list) == nil:
+		for i, e := range list {
+			name, ok := jsonString(e["name"])
+			if !ok {
+				return fmt.Errorf("entry %d: \"name\" is not a string", i)
+			}
+			if named[name], ok = jsonString(e["template"]); !ok {
+				return fmt.Errorf("entry %d (%q): \"template\" is not a string", i, name)
+			}
+		}
+	case json.Unmarshal(v, &dict) == nil:
+		for name, raw := range dict {
+			var ok bool
+			if named[name], ok = jsonString(raw); !ok {
+				return fmt.Errorf("template %q is not a string", name)
+			}
+		}
+	default:
+		return fmt.Errorf("neither a string, a list of {name, template} nor a dict of templates: %.60s", v)
+	}
+	c.ChatTemplates = named
+	c.ChatTemplate = named["default"]
+	return nil
+}
+
+// jsonString decodes a JSON string; ok is false for anything else
+// (including null and an absent value).
+func jsonString(raw json.RawMessage) (string, bool) {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 func parseTokenSpec(v json.RawMessage) (*TokenSpec, error) {

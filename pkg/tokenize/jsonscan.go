@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/internal/jsonstr"
 )
 
 // jsonScanner is a minimal JSON reader for the large parts of a
@@ -13,8 +14,9 @@ import (
 // the load-time budget for a 128k-vocab file, this reads it in one pass.
 // Small parts are handed to encoding/json as raw spans.
 type jsonScanner struct {
-	data []byte
-	pos  int
+	data    []byte
+	pos     int
+	scratch []byte // unquoting buffer, reused
 }
 
 func (s *jsonScanner) errorf(format string, args ...any) error {
@@ -58,108 +60,31 @@ func (s *jsonScanner) literal(lit string) bool {
 	return false
 }
 
-// str reads a JSON string. Strings without escapes are returned as a copy
-// of their bytes; escapes are decoded like serde_json (a lone surrogate is
-// an error).
+// str reads a JSON string, decoding escapes like serde_json: a lone
+// surrogate or invalid UTF-8 is an error.
 func (s *jsonScanner) str() (string, error) {
 	if err := s.expect('"'); err != nil {
 		return "", err
 	}
-	start := s.pos
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		if c == '"' {
-			v := string(s.data[start:s.pos])
-			s.pos++
-			if !utf8.ValidString(v) {
-				return "", s.errorf("invalid UTF-8 in string")
-			}
-			return v, nil
-		}
-		if c == '\\' {
-			return s.strSlow(start)
-		}
-		if c < 0x20 {
-			return "", s.errorf("control character in string")
-		}
-		s.pos++
-	}
-	return "", s.errorf("unterminated string")
-}
-
-func (s *jsonScanner) strSlow(start int) (string, error) {
-	buf := append([]byte(nil), s.data[start:s.pos]...)
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		switch {
-		case c == '"':
-			s.pos++
-			if !utf8.Valid(buf) {
-				return "", s.errorf("invalid UTF-8 in string")
-			}
-			return string(buf), nil
-		case c < 0x20:
-			return "", s.errorf("control character in string")
-		case c != '\\':
-			buf = append(buf, c)
-			s.pos++
-			continue
-		}
-		if s.pos+1 >= len(s.data) {
-			break
-		}
-		e := s.data[s.pos+1]
-		s.pos += 2
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, err := s.hex4()
-			if err != nil {
-				return "", err
-			}
-			if utf16.IsSurrogate(r) {
-				if r >= 0xDC00 || s.pos+1 >= len(s.data) || s.data[s.pos] != '\\' || s.data[s.pos+1] != 'u' {
-					return "", s.errorf("lone surrogate in string")
-				}
-				s.pos += 2
-				r2, err := s.hex4()
-				if err != nil {
-					return "", err
-				}
-				if r2 < 0xDC00 || r2 > 0xDFFF {
-					return "", s.errorf("lone surrogate in string")
-				}
-				r = utf16.DecodeRune(r, r2)
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			return "", s.errorf("bad escape \\%c", e)
-		}
-	}
-	return "", s.errorf("unterminated string")
-}
-
-func (s *jsonScanner) hex4() (rune, error) {
-	if s.pos+4 > len(s.data) {
-		return 0, s.errorf("short \\u escape")
-	}
-	v, err := strconv.ParseUint(string(s.data[s.pos:s.pos+4]), 16, 32)
+	s.pos-- // Unquote reads the literal from its opening quote
+	buf, n, lone, err := jsonstr.Unquote(s.scratch[:0], s.data[s.pos:])
 	if err != nil {
-		return 0, s.errorf("bad \\u escape")
+		var je *jsonstr.Error
+		if errors.As(err, &je) {
+			s.pos += je.Offset
+			return "", s.errorf("%s", je.Msg)
+		}
+		return "", s.errorf("%v", err)
 	}
-	s.pos += 4
-	return rune(v), nil
+	s.scratch = buf
+	if lone > 0 {
+		return "", s.errorf("lone surrogate in string")
+	}
+	if !utf8.Valid(buf) {
+		return "", s.errorf("invalid UTF-8 in string")
+	}
+	s.pos += n
+	return string(buf), nil
 }
 
 // uint32 reads a non-negative integer that fits u32.
@@ -332,7 +257,8 @@ func (s *jsonScanner) strBytes() ([]byte, error) {
 			return v, nil
 		}
 		if c == '\\' {
-			v, err := s.strSlow(start)
+			s.pos = start - 1 // decode the literal from its opening quote
+			v, err := s.str()
 			return []byte(v), err
 		}
 		if c < 0x20 {

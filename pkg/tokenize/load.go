@@ -18,9 +18,12 @@ import (
 )
 
 // LoadDir loads dir/tokenizer.json and, when present,
-// dir/tokenizer_config.json. A directory without tokenizer.json is loaded
-// from its tiktoken rank file (see TiktokenFiles), with the split pattern
-// and special tokens its tokenizer_config.json or file name gives.
+// dir/tokenizer_config.json and the chat-template files
+// (chat_template.jinja, additional_chat_templates/*.jinja), which replace
+// the config's chat templates as in transformers (chattemplates.go). A
+// directory without tokenizer.json is loaded from its tiktoken rank file
+// (see TiktokenFiles), with the split pattern and special tokens its
+// tokenizer_config.json or file name gives.
 func LoadDir(dir string) (*Tokenizer, error) {
 	cfg := &Config{}
 	cfgPath := filepath.Join(dir, "tokenizer_config.json")
@@ -32,6 +35,9 @@ func LoadDir(dir string) (*Tokenizer, error) {
 		}
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("read tokenizer config: %w", err)
+	}
+	if err := cfg.applyChatTemplateFiles(dir); err != nil {
+		return nil, err
 	}
 	jsonPath := filepath.Join(dir, "tokenizer.json")
 	if _, err := os.Stat(jsonPath); errors.Is(err, os.ErrNotExist) {

@@ -14,10 +14,7 @@ func TestOracleCorpus(t *testing.T) {
 	for _, name := range realModels {
 		t.Run(name, func(t *testing.T) {
 			dir := modelDir(t, name)
-			tok, err := LoadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tok := loadModel(t, name)
 			texts := parityCorpus(tok, 1)
 			want := oracleEncode(t, filepath.Join(dir, "tokenizer.json"), texts)
 			c := tok.NewCounterNoCache()

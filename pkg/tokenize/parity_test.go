@@ -389,10 +389,7 @@ func TestQuickParity(t *testing.T) {
 	for _, name := range realModels {
 		t.Run(name, func(t *testing.T) {
 			dir := modelDir(t, name)
-			tok, err := LoadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tok := loadModel(t, name)
 			texts := []string{"Hello world", "Hello, world! I'M here, it's 12345 and 3.14159.", "  leading  and trailing  ", "日本語のテキストです。中文。", "def f(x):\n\treturn x**2\r\n", "naïve café", "<|endoftext|> hi <think>x</think>"}
 			want := oracleEncode(t, filepath.Join(dir, "tokenizer.json"), texts)
 			for i, s := range texts {

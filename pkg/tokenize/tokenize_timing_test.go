@@ -62,7 +62,7 @@ func answerTexts(n int) []string {
 	return out
 }
 
-var benchModels = []string{"deepseek_v3", "llama3", "qwen3", "gptoss", "llama2", "gemma3"}
+var benchModels = []string{"deepseek_v3", "llama3", "qwen3", "gptoss", "llama2", "gemma3", "demo"}
 
 var (
 	benchTokOnce sync.Map // name -> *Tokenizer
@@ -144,9 +144,12 @@ func BenchmarkCountParallel(b *testing.B) {
 }
 
 // TestLoadFigures logs load time and live heap per tokenizer
-// (go test -v -run LoadFigures ./pkg/tokenize/) and checks the load-time
-// budget on the 128k-vocab Llama-3 file.
+// (go test -v -run LoadFigures ./pkg/tokenize/): figures, not assertions,
+// as the machines are shared.
 func TestLoadFigures(t *testing.T) {
+	if raceEnabled {
+		t.Skip("load figures under -race measure the race detector; make test's non-race line and make bench-tokenize give them")
+	}
 	for _, name := range realModels {
 		dir := modelDir(t, name)
 		runtime.GC()
@@ -163,9 +166,6 @@ func TestLoadFigures(t *testing.T) {
 		t.Logf("%-12s load %4d ms  live heap %5.1f MB  vocab %d  merges %d  added %d", name,
 			elapsed.Milliseconds(), float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20),
 			tok.model.size(), tok.model.(*bpeModel).merges.n, len(tok.added.byID))
-		if name == "llama3" && elapsed > 300*time.Millisecond && !testing.Short() && !raceEnabled {
-			t.Errorf("llama3 load took %v, budget 300ms", elapsed)
-		}
 		runtime.KeepAlive(tok)
 	}
 }

@@ -280,7 +280,7 @@ func TestCountNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("race detector allocates")
 	}
-	for _, name := range []string{"deepseek_v3", "llama2", "qwen3"} {
+	for _, name := range []string{"deepseek_v3", "llama2", "qwen3", "demo"} {
 		tok, err := LoadDir(modelDir(t, name))
 		if err != nil {
 			t.Fatal(err)

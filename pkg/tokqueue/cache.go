@@ -3,7 +3,7 @@ package tokqueue
 import (
 	"hash/maphash"
 
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // Key identifies a text by content: two independent 64-bit maphash values,
@@ -20,7 +20,7 @@ func newHasher() hasher { return hasher{maphash.MakeSeed(), maphash.MakeSeed()} 
 
 // key is the cache key of a payload of kind k: the same bytes as a text
 // and as a structured payload are different items.
-func (h hasher) key(k chattmpl.Kind, s string) Key {
+func (h hasher) key(k tokwork.Kind, s string) Key {
 	mix := uint64(k) * 0x9E3779B97F4A7C15
 	return Key{maphash.String(h.s1, s) ^ mix, maphash.String(h.s2, s) ^ mix}
 }

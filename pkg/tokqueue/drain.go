@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // Drain defaults.
@@ -25,7 +27,7 @@ const (
 
 // DrainConfig configures the end-of-run drain.
 type DrainConfig struct {
-	Start StartFunc
+	Start tokwork.StartFunc
 	// Blocks are the CPU blocks, one worker per block, pinned to it.
 	Blocks [][]int
 	// Procs overrides each worker's parallelism (0: the block's size).
@@ -81,6 +83,20 @@ func RunDrain(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome
 	log.Info("drain workers ready", "workers", len(workers), "of", len(cfg.Blocks), "warm_ms", time.Since(t0).Milliseconds(),
 		"texts", len(b.Texts))
 	bounds := splitByLength(b.Texts, len(workers))
+	plan := make([]Chunk, len(workers))
+	for i, w := range workers {
+		w.index = i
+		plan[i] = Chunk{PID: w.w.Pid(), CPUs: cpusString(w.cpus), From: bounds[i], To: bounds[i+1]}
+		for _, s := range b.Texts[bounds[i]:bounds[i+1]] {
+			plan[i].Bytes += len(s)
+		}
+	}
+	if !send(ctx, out, Outcome{Batch: b, Plan: plan, Worker: -1}) {
+		for _, w := range workers {
+			w.kill()
+		}
+		return
+	}
 	var wg sync.WaitGroup
 	for i, w := range workers {
 		wg.Add(1)
@@ -95,14 +111,16 @@ func RunDrain(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome
 // drainWorker is one drain worker and what it takes to restart it. It
 // belongs to the goroutine counting its chunk.
 type drainWorker struct {
-	w        Worker
+	w        tokwork.Worker
 	cpus     []int
 	procs    int
 	restarts int
+	index    int // in the drain's plan
 }
 
-// ensure restarts the worker if it is dead; false when it cannot be.
-func (d *drainWorker) ensure(ctx context.Context, cfg DrainConfig) bool {
+// ensure restarts the worker if it is dead (and tells the owner, on out);
+// false when it cannot be.
+func (d *drainWorker) ensure(ctx context.Context, cfg DrainConfig, b *Batch, out chan<- Outcome) bool {
 	if d.w != nil {
 		return true
 	}
@@ -121,7 +139,7 @@ func (d *drainWorker) ensure(ctx context.Context, cfg DrainConfig) bool {
 	d.w = w
 	cfg.Log.Info("drain worker restarted", "pid", w.Pid(), "cpus", cpusString(d.cpus), "restart_ms", time.Since(t0).Milliseconds(),
 		"restarts", d.restarts)
-	return true
+	return send(ctx, out, Outcome{Batch: b, Worker: d.index, Restarted: w.Pid()})
 }
 
 func (d *drainWorker) kill() {
@@ -132,7 +150,7 @@ func (d *drainWorker) kill() {
 }
 
 // count counts b's payloads [i,j) on the worker; an error kills it.
-func (d *drainWorker) count(ctx context.Context, b *Batch, i, j int) ([]Result, error) {
+func (d *drainWorker) count(ctx context.Context, b *Batch, i, j int) ([]tokwork.Result, error) {
 	res, err := d.w.Count(ctx, b.Texts[i:j], b.KindsOf(i, j))
 	if err == nil && len(res) != j-i {
 		err = errCountMismatch(len(res), j-i)
@@ -200,7 +218,7 @@ func countChunk(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, 
 			size += len(b.Texts[j])
 			j++
 		}
-		if !w.ensure(ctx, cfg) {
+		if !w.ensure(ctx, cfg, b, out) {
 			if ctx.Err() == nil {
 				cfg.Log.Warn("drain worker gone; the rest of its chunk stays pending", "cpus", cpusString(w.cpus),
 					"restarts", w.restarts, "uncounted_texts", hi-i)
@@ -221,7 +239,7 @@ func countChunk(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, 
 			i = j
 			continue
 		}
-		if !send(ctx, out, Outcome{Batch: b, From: i, Results: res}) {
+		if !send(ctx, out, Outcome{Batch: b, From: i, Results: res, Worker: w.index}) {
 			return
 		}
 		i = j
@@ -233,7 +251,7 @@ func countChunk(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, 
 // fails; the rest are counted. False when the worker cannot go on.
 func isolate(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, i, j int, out chan<- Outcome) bool {
 	for k := i; k < j; k++ {
-		if !w.ensure(ctx, cfg) {
+		if !w.ensure(ctx, cfg, b, out) {
 			if ctx.Err() == nil {
 				cfg.Log.Warn("drain worker gone; the rest of its chunk stays pending", "cpus", cpusString(w.cpus),
 					"restarts", w.restarts)
@@ -250,9 +268,9 @@ func isolate(ctx context.Context, cfg DrainConfig, w *drainWorker, b *Batch, i, 
 				kind = b.Kinds[k].String()
 			}
 			cfg.Log.Warn("an item killed its drain worker; it stays pending (n_pending_tasks)", "kind", kind, "err", err)
-			res = []Result{{Count: -1, Err: "killed its worker: " + err.Error()}}
+			res = []tokwork.Result{{Count: -1, Err: "killed its worker: " + err.Error()}}
 		}
-		if !send(ctx, out, Outcome{Batch: b, From: k, Results: res}) {
+		if !send(ctx, out, Outcome{Batch: b, From: k, Results: res, Worker: w.index}) {
 			return false
 		}
 	}

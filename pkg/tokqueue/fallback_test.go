@@ -11,17 +11,19 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // captureSink records every job the triggers enqueue.
-type captureSink struct{ jobs []aggregator.TokenJob }
+type captureSink struct{ jobs []tokwork.Job }
 
-func (c *captureSink) Enqueue(j aggregator.TokenJob) { c.jobs = append(c.jobs, j) }
-func (c *captureSink) Pending() int64                { return int64(len(c.jobs)) }
+func (c *captureSink) Enqueue(j tokwork.Job) { c.jobs = append(c.jobs, j) }
+func (c *captureSink) Pending() int64        { return int64(len(c.jobs)) }
 
 // jobsOf folds an events.jsonl.gz through the aggregator and returns the
 // token jobs its triggers produced.
-func jobsOf(t *testing.T, path string) []aggregator.TokenJob {
+func jobsOf(t *testing.T, path string) []tokwork.Job {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -33,7 +35,7 @@ func jobsOf(t *testing.T, path string) []aggregator.TokenJob {
 		t.Fatal(err)
 	}
 	sink := &captureSink{}
-	agg, err := aggregator.New(aggregator.Config{Streaming: true, Tokens: sink})
+	agg, err := aggregator.New(aggregator.Config{Streaming: true, NewTokens: func(tokwork.Recorder) tokwork.Sink { return sink }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,15 +56,15 @@ func jobsOf(t *testing.T, path string) []aggregator.TokenJob {
 
 // fallbackText is the text upstream counts for an input when the model has
 // no chat template (the worker's path through chattmpl.CountItem).
-func fallbackText(in *aggregator.TokenInput, buf []byte) (string, []byte, error) {
+func fallbackText(in *tokwork.Input, buf []byte) (string, []byte, error) {
 	var err error
 	switch in.Kind {
-	case aggregator.InputText:
+	case tokwork.Text:
 		return in.Text, buf, nil
-	case aggregator.InputMessage:
+	case tokwork.Message:
 		buf, err = chattmpl.AppendMessageFallback(buf[:0], in.Message)
-	case aggregator.InputPrompt:
-		var msgs []events.Value
+	case tokwork.Prompt:
+		var msgs []pyvalue.Value
 		if msgs, err = chattmpl.NormalizeMessages(in.Prompt.Messages); err != nil {
 			return "", buf, err
 		}
@@ -91,7 +93,7 @@ func TestFallbackTextsMatchUpstream(t *testing.T) {
 		wantSet[s] = true
 	}
 	got := map[string]bool{}
-	kinds := map[aggregator.InputKind]int{}
+	kinds := map[tokwork.Kind]int{}
 	var buf []byte
 	for i := range jobs {
 		var s string
@@ -115,7 +117,7 @@ func TestFallbackTextsMatchUpstream(t *testing.T) {
 	for _, s := range missing {
 		t.Errorf("upstream key never produced: %q", s)
 	}
-	if kinds[aggregator.InputMessage] == 0 || kinds[aggregator.InputPrompt] == 0 {
+	if kinds[tokwork.Message] == 0 || kinds[tokwork.Prompt] == 0 {
 		t.Errorf("fixture lacks structured inputs: %v", kinds)
 	}
 	t.Logf("%d jobs, %d distinct texts, kinds %v", len(jobs), len(got), kinds)

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // Live-lane restart back-off.
@@ -15,7 +17,7 @@ const (
 
 // LiveConfig configures the live lane.
 type LiveConfig struct {
-	Start StartFunc
+	Start tokwork.StartFunc
 	CPUs  []int // nil: the daemon's inherited mask (no pinning)
 	Procs int   // worker parallelism (--tokenizer-workers)
 	Log   *slog.Logger
@@ -36,7 +38,7 @@ type Live struct {
 	busy   *Batch // owner-only
 
 	mu sync.Mutex
-	w  Worker
+	w  tokwork.Worker
 }
 
 // StartLive starts the lane's goroutine, which starts the worker at once
@@ -97,7 +99,7 @@ func (l *Live) Pid() int {
 	return l.w.Pid()
 }
 
-func (l *Live) setWorker(w Worker) {
+func (l *Live) setWorker(w tokwork.Worker) {
 	l.mu.Lock()
 	l.w = w
 	l.mu.Unlock()
@@ -107,7 +109,7 @@ func (l *Live) run() {
 	defer close(l.done)
 	log := l.cfg.Log
 	backoff := liveMinBackoff
-	var w Worker
+	var w tokwork.Worker
 	defer func() {
 		if w != nil {
 			w.Kill()
@@ -160,14 +162,14 @@ func (l *Live) run() {
 				l.setWorker(nil)
 				// Deliver the failure first (the owner re-queues now),
 				// then wait out the back-off before the next start.
-				if !l.send(Outcome{Batch: b, Err: err, Died: true}) || !sleepCtx(l.ctx, backoff) {
+				if !l.send(Outcome{Batch: b, Err: err, Died: true, Worker: -1}) || !sleepCtx(l.ctx, backoff) {
 					return
 				}
 				backoff = min(2*backoff, liveMaxBackoff)
 				continue
 			}
 			backoff = liveMinBackoff
-			if !l.send(Outcome{Batch: b, Results: res}) {
+			if !l.send(Outcome{Batch: b, Results: res, Worker: -1}) {
 				return
 			}
 		}

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/mlperf-tools/aggregator/pkg/aggregator"
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 // LiveMaxPerKind bounds a live batch: at most this many distinct texts per
@@ -14,10 +13,6 @@ const LiveMaxPerKind = 1024
 
 // pageSize is the number of items per storage page.
 const pageSize = 1024
-
-// Recorder records a finished job (the daemon passes
-// Aggregator.RecordTokens). It runs on the owner goroutine.
-type Recorder func(job *aggregator.TokenJob, count int)
 
 type itemState uint8
 
@@ -37,7 +32,7 @@ const (
 )
 
 type item struct {
-	job   aggregator.TokenJob
+	job   tokwork.Job
 	b     *Batch
 	slot  int32
 	count int32
@@ -56,7 +51,7 @@ type Batch struct {
 	// texts, or msgpack payloads of structured inputs (see Kinds).
 	Texts []string
 	// Kinds are the payloads' kinds; nil when every one is a text.
-	Kinds []chattmpl.Kind
+	Kinds []tokwork.Kind
 	// Live is true for a live-lane batch (failures are re-queued) and
 	// false for the drain (failures stay pending).
 	Live bool
@@ -68,7 +63,7 @@ type Batch struct {
 }
 
 // KindsOf returns Kinds[i:j], or nil when the batch holds only texts.
-func (b *Batch) KindsOf(i, j int) []chattmpl.Kind {
+func (b *Batch) KindsOf(i, j int) []tokwork.Kind {
 	if b.Kinds == nil {
 		return nil
 	}
@@ -87,7 +82,7 @@ func (b *Batch) Bytes() int {
 // Queue is the token-work queue (see the package comment for ownership).
 // Its zero value is not usable; call New.
 type Queue struct {
-	rec Recorder
+	rec tokwork.Recorder
 	log *slog.Logger
 
 	pages [][]item // pages[0][0] is position base
@@ -110,7 +105,7 @@ type Queue struct {
 }
 
 // New returns an empty queue that records through rec.
-func New(rec Recorder, log *slog.Logger) *Queue {
+func New(rec tokwork.Recorder, log *slog.Logger) *Queue {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -119,7 +114,7 @@ func New(rec Recorder, log *slog.Logger) *Queue {
 
 // Enqueue appends job. It is O(1) and allocates nothing once the pages
 // have grown to the peak backlog (recorded pages are recycled).
-func (q *Queue) Enqueue(job aggregator.TokenJob) {
+func (q *Queue) Enqueue(job tokwork.Job) {
 	if int(q.tail-q.base) == len(q.pages)*pageSize {
 		var p []item
 		if n := len(q.free); n > 0 {
@@ -170,7 +165,7 @@ func (q *Queue) take(live bool, maxPerKind int) *Batch {
 	}
 	b := &Batch{Live: live, from: start, to: q.tail}
 	clear(q.dedup)
-	var perKind [4]int
+	var perKind [tokwork.NumKinds]int
 	for p := start; p < q.tail; p++ {
 		it := q.at(p)
 		if it.state != stQueued {
@@ -195,7 +190,6 @@ func (q *Queue) take(live bool, maxPerKind int) *Batch {
 			continue
 		}
 		if live {
-			kind := int(it.job.Input.Kind) & 3
 			if perKind[kind] >= maxPerKind {
 				b.to = p
 				break
@@ -204,8 +198,8 @@ func (q *Queue) take(live bool, maxPerKind int) *Batch {
 		}
 		q.c.misses++
 		slot := int32(len(b.Texts))
-		if kind != chattmpl.KindText && b.Kinds == nil {
-			b.Kinds = make([]chattmpl.Kind, len(b.Texts), cap(b.Texts))
+		if kind != tokwork.Text && b.Kinds == nil {
+			b.Kinds = make([]tokwork.Kind, len(b.Texts), cap(b.Texts))
 		}
 		if b.Kinds != nil {
 			b.Kinds = append(b.Kinds, kind)
@@ -233,13 +227,13 @@ func (q *Queue) take(live bool, maxPerKind int) *Batch {
 
 // payload converts an item's job; a conversion error fails the item for
 // good.
-func (q *Queue) payload(it *item) (chattmpl.Kind, string, error) {
+func (q *Queue) payload(it *item) (tokwork.Kind, string, error) {
 	var (
-		kind chattmpl.Kind
+		kind tokwork.Kind
 		s    string
 		err  error
 	)
-	kind, s, q.buf, err = Payload(&it.job.Input, q.buf)
+	kind, s, q.buf, err = tokwork.Payload(&it.job.Input, q.buf)
 	if err != nil {
 		it.state = stFailed
 		q.convErrs++
@@ -256,7 +250,7 @@ func (q *Queue) payload(it *item) (chattmpl.Kind, string, error) {
 // are recorded in queue order as far as every earlier job is settled. A
 // per-item error re-queues the item (live) or leaves it pending (drain).
 // Results for a cancelled (re-queued) batch are ignored.
-func (q *Queue) Apply(b *Batch, from int, res []Result) error {
+func (q *Queue) Apply(b *Batch, from int, res []tokwork.Result) error {
 	if b.cancelled {
 		return nil
 	}
@@ -288,7 +282,7 @@ func (q *Queue) Apply(b *Batch, from int, res []Result) error {
 
 // noteChat counts rendered items and fallbacks, and logs each distinct
 // fallback reason once (upstream: once per tokenizer and exception type).
-func (q *Queue) noteChat(r Result) {
+func (q *Queue) noteChat(r tokwork.Result) {
 	if r.Rendered {
 		q.rendered++
 	}
@@ -310,7 +304,7 @@ func (q *Queue) moveFailed(b *Batch) {
 		it := q.at(p)
 		if it.state == stInflight && it.b == b && b.counts[it.slot] == countFailed {
 			job, suspect := it.job, it.suspect
-			it.state, it.b, it.job = stMoved, nil, aggregator.TokenJob{}
+			it.state, it.b, it.job = stMoved, nil, tokwork.Job{}
 			q.pending-- // the copy carries it
 			q.Enqueue(job)
 			q.at(q.tail - 1).suspect = suspect
@@ -348,7 +342,7 @@ func (q *Queue) requeue(b *Batch, died bool) {
 					"metric", it.job.Metric.String(), "kind", it.job.Input.Kind.String())
 			default:
 				it.state = stQueued
-				if died && it.job.Input.Kind != aggregator.InputText {
+				if died && it.job.Input.Kind != tokwork.Text {
 					it.suspect = true
 				}
 			}
@@ -408,7 +402,7 @@ func (q *Queue) Sweep() {
 		it := q.at(p)
 		if n, ok := resolved(it); ok {
 			q.record(&it.job, int(n))
-			it.state, it.b, it.job = stRecorded, nil, aggregator.TokenJob{}
+			it.state, it.b, it.job = stRecorded, nil, tokwork.Job{}
 		}
 	}
 	q.advance()
@@ -416,7 +410,7 @@ func (q *Queue) Sweep() {
 
 // record runs the recorder for one job; a panicking recorder is isolated
 // (logged) and the job still counts as recorded.
-func (q *Queue) record(job *aggregator.TokenJob, n int) {
+func (q *Queue) record(job *tokwork.Job, n int) {
 	defer func() {
 		q.pending--
 		if r := recover(); r != nil {
@@ -425,7 +419,7 @@ func (q *Queue) record(job *aggregator.TokenJob, n int) {
 				"metric", job.Metric.String(), "panic", r)
 		}
 	}()
-	q.rec(job, n)
+	q.rec.RecordTokens(job, n)
 }
 
 // Stats are the queue's counters for the end-of-run log line.

@@ -8,36 +8,42 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mlperf-tools/aggregator/pkg/aggregator"
 	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
 	"github.com/mlperf-tools/aggregator/pkg/events"
+	"github.com/mlperf-tools/aggregator/pkg/pyvalue"
+	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func textJob(s string) aggregator.TokenJob {
-	return aggregator.TokenJob{Metric: aggregator.TokenOSL, Input: aggregator.TokenInput{Kind: aggregator.InputText, Text: s}}
+func textJob(s string) tokwork.Job {
+	return tokwork.Job{Metric: tokwork.OSL, Input: tokwork.Input{Kind: tokwork.Text, Text: s}}
 }
+
+// recFunc adapts a function to tokwork.Recorder.
+type recFunc func(job *tokwork.Job, count int)
+
+func (f recFunc) RecordTokens(job *tokwork.Job, count int) { f(job, count) }
 
 // recorded collects (text, count) in recording order.
 type recorded struct{ texts []string }
 
-func (r *recorded) rec(j *aggregator.TokenJob, n int) {
+func (r *recorded) rec(j *tokwork.Job, n int) {
 	r.texts = append(r.texts, fmt.Sprintf("%s=%d", j.Input.Text, n))
 }
 
 // lenResults counts each text as its length in bytes.
-func lenResults(texts []string) []Result {
-	res := make([]Result, len(texts))
+func lenResults(texts []string) []tokwork.Result {
+	res := make([]tokwork.Result, len(texts))
 	for i, s := range texts {
-		res[i] = Result{Count: len(s)}
+		res[i] = tokwork.Result{Count: len(s)}
 	}
 	return res
 }
 
 func TestQueueDedupeAndOrder(t *testing.T) {
 	var r recorded
-	q := New(r.rec, quiet)
+	q := New(recFunc(r.rec), quiet)
 	for _, s := range []string{"aa", "b", "aa", "ccc", "b"} {
 		q.Enqueue(textJob(s))
 	}
@@ -71,12 +77,12 @@ func TestQueueDedupeAndOrder(t *testing.T) {
 
 func TestQueueRecorderPanicIsolated(t *testing.T) {
 	n := 0
-	q := New(func(j *aggregator.TokenJob, c int) {
+	q := New(recFunc(func(j *tokwork.Job, c int) {
 		n++
 		if j.Input.Text == "boom" {
 			panic("recorder failed")
 		}
-	}, quiet)
+	}), quiet)
 	for _, s := range []string{"a", "boom", "c"} {
 		q.Enqueue(textJob(s))
 	}
@@ -89,7 +95,7 @@ func TestQueueRecorderPanicIsolated(t *testing.T) {
 
 func TestQueueLiveCapRequeueAndItemErrors(t *testing.T) {
 	var r recorded
-	q := New(r.rec, quiet)
+	q := New(recFunc(r.rec), quiet)
 	for i := range 5 {
 		q.Enqueue(textJob(fmt.Sprint("t", i)))
 	}
@@ -113,13 +119,13 @@ func TestQueueLiveCapRequeueAndItemErrors(t *testing.T) {
 		t.Fatalf("after requeue %v", b3.Texts)
 	}
 	// A per-item error in the live lane re-queues that item (at the tail).
-	q.Apply(b3, 0, []Result{{Count: 2}, {Count: -1, Err: "bad"}, {Count: 2}})
+	q.Apply(b3, 0, []tokwork.Result{{Count: 2}, {Count: -1, Err: "bad"}, {Count: 2}})
 	if got := fmt.Sprint(r.texts); got != "[t0=2 t2=2 t3=2 t4=2]" || q.Pending() != 1 {
 		t.Fatalf("recorded %s pending %d", got, q.Pending())
 	}
 	// In the drain a per-item error leaves the item pending for good.
 	d := q.TakeAll()
-	q.Apply(d, 0, []Result{{Count: -1, Err: "bad again"}})
+	q.Apply(d, 0, []tokwork.Result{{Count: -1, Err: "bad again"}})
 	q.Sweep()
 	if q.Pending() != 1 || q.Len() != 0 {
 		t.Fatalf("pending %d len %d", q.Pending(), q.Len())
@@ -127,9 +133,9 @@ func TestQueueLiveCapRequeueAndItemErrors(t *testing.T) {
 }
 
 // promptJob is an ISL job for a structured prompt of one user message.
-func promptJob(content string) aggregator.TokenJob {
-	return aggregator.TokenJob{Metric: aggregator.TokenISL, Input: aggregator.TokenInput{Kind: aggregator.InputPrompt,
-		Prompt: events.PromptData{Messages: []events.Value{events.MapOf("role", "user", "content", content)}}}}
+func promptJob(content string) tokwork.Job {
+	return tokwork.Job{Metric: tokwork.ISL, Input: tokwork.Input{Kind: tokwork.Prompt,
+		Prompt: events.PromptData{Messages: []pyvalue.Value{pyvalue.MapOf("role", "user", "content", content)}}}}
 }
 
 // TestQueueStructuredItemsArePayloads: structured inputs reach the worker
@@ -139,11 +145,11 @@ func promptJob(content string) aggregator.TokenJob {
 // pending.
 func TestQueueStructuredItemsArePayloads(t *testing.T) {
 	var r recorded
-	q := New(r.rec, quiet)
+	q := New(recFunc(r.rec), quiet)
 	q.Enqueue(promptJob("hi"))
 	q.Enqueue(textJob("ok"))
 	q.Enqueue(promptJob("hi"))
-	payload := string(chattmpl.AppendPrompt(nil, promptJob("hi").Input.Prompt))
+	payload := string(tokwork.AppendPrompt(nil, promptJob("hi").Input.Prompt))
 	q.Enqueue(textJob(payload))
 	b := q.TakeAll()
 	if len(b.Texts) != 3 || fmt.Sprint(b.Kinds) != "[prompt text text]" {
@@ -159,7 +165,7 @@ func TestQueueStructuredItemsArePayloads(t *testing.T) {
 	if b.Texts[2] != payload {
 		t.Fatalf("third item %q", b.Texts[2])
 	}
-	q.Apply(b, 0, []Result{{Count: -1, Err: "tool call is not a dict"}, {Count: 2}, {Count: 7}})
+	q.Apply(b, 0, []tokwork.Result{{Count: -1, Err: "tool call is not a dict"}, {Count: 2}, {Count: 7}})
 	q.Sweep()
 	if q.Pending() != 2 || len(r.texts) != 2 {
 		t.Fatalf("pending %d recorded %v", q.Pending(), r.texts)
@@ -177,7 +183,7 @@ func TestQueueStructuredItemsArePayloads(t *testing.T) {
 // recording order is kept.
 func TestLiveSuspectsAreIsolated(t *testing.T) {
 	var r recorded
-	q := New(r.rec, quiet)
+	q := New(recFunc(r.rec), quiet)
 	q.Enqueue(textJob("t0"))
 	q.Enqueue(promptJob("good"))
 	q.Enqueue(promptJob("evil"))
@@ -193,10 +199,10 @@ func TestLiveSuspectsAreIsolated(t *testing.T) {
 	}
 	q.Apply(b1, 0, lenResults(b1.Texts))
 	b2 := q.TakeLive(LiveMaxPerKind)
-	if len(b2.Texts) != 1 || b2.Kinds[0] != chattmpl.KindPrompt {
+	if len(b2.Texts) != 1 || b2.Kinds[0] != tokwork.Prompt {
 		t.Fatalf("suspect batch %q %v", b2.Texts, b2.Kinds)
 	}
-	q.Apply(b2, 0, []Result{{Count: 5, Rendered: true}})
+	q.Apply(b2, 0, []tokwork.Result{{Count: 5, Rendered: true}})
 	b3 := q.TakeLive(LiveMaxPerKind)
 	if len(b3.Texts) != 1 {
 		t.Fatalf("second suspect batch %q", b3.Texts)
@@ -231,7 +237,7 @@ type fakeWorker struct {
 	delay  time.Duration
 }
 
-func (w *fakeWorker) Count(ctx context.Context, texts []string, _ []chattmpl.Kind) ([]Result, error) {
+func (w *fakeWorker) Count(ctx context.Context, texts []string, _ []tokwork.Kind) ([]tokwork.Result, error) {
 	if w.dead {
 		return nil, fmt.Errorf("worker is dead")
 	}
@@ -258,12 +264,12 @@ func (w *fakeWorker) Pid() int     { return 0 }
 // never comes up is skipped.
 func TestDrainRestartsAndIsolatesTheCulprit(t *testing.T) {
 	var r recorded
-	q := New(r.rec, quiet)
+	q := New(recFunc(r.rec), quiet)
 	for i := range 100 {
 		q.Enqueue(textJob(fmt.Sprintf("text-%03d", i)))
 	}
 	starts := 0
-	start := func(_ context.Context, cpus []int, _ int) (Worker, error) {
+	start := func(_ context.Context, cpus []int, _ int) (tokwork.Worker, error) {
 		switch cpus[0] {
 		case 0:
 			starts++
@@ -285,12 +291,12 @@ func TestDrainRestartsAndIsolatesTheCulprit(t *testing.T) {
 // leaves the rest of its chunk pending.
 func TestDrainGivesUpAfterMaxRestarts(t *testing.T) {
 	var r recorded
-	q := New(r.rec, quiet)
+	q := New(recFunc(r.rec), quiet)
 	for i := range 30 {
 		q.Enqueue(textJob(fmt.Sprintf("text-%03d", i)))
 	}
 	starts := 0
-	start := func(context.Context, []int, int) (Worker, error) {
+	start := func(context.Context, []int, int) (tokwork.Worker, error) {
 		if starts++; starts > 1 {
 			return nil, fmt.Errorf("cannot start")
 		}
@@ -316,7 +322,7 @@ func TestSplitByLength(t *testing.T) {
 // BenchmarkEnqueue measures the hot-path cost of one job (0 allocs: pages
 // are recycled once recorded).
 func BenchmarkEnqueue(b *testing.B) {
-	q := New(func(*aggregator.TokenJob, int) {}, quiet)
+	q := New(recFunc(func(*tokwork.Job, int) {}), quiet)
 	job := textJob("hello world")
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

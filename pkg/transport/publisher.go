@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -41,6 +42,9 @@ type Publisher struct {
 	nextID  uint64
 
 	wg sync.WaitGroup // every goroutine the publisher started
+
+	subscribed     chan struct{} // closed at the first subscription of any peer
+	subscribedOnce sync.Once
 
 	published atomic.Uint64
 	dropped   atomic.Uint64
@@ -84,10 +88,11 @@ func NewPublisher(endpoint string, log *slog.Logger) (*Publisher, error) {
 		return nil, fmt.Errorf("transport: bind PUB %s: %w", endpoint, err)
 	}
 	p := &Publisher{
-		endpoint: endpoint,
-		log:      log.With("endpoint", endpoint, "socket", "PUB"),
-		ln:       ln,
-		pending:  make(map[net.Conn]struct{}),
+		endpoint:   endpoint,
+		log:        log.With("endpoint", endpoint, "socket", "PUB"),
+		ln:         ln,
+		pending:    make(map[net.Conn]struct{}),
+		subscribed: make(chan struct{}),
 	}
 	p.wg.Add(1)
 	go p.accept()
@@ -138,6 +143,55 @@ func (p *Publisher) Publish(frame []byte) {
 		if pr.enqueue(frame) {
 			p.dropped.Add(1)
 		}
+	}
+}
+
+// Send queues frame for every subscribed peer like Publish, but never
+// drops a frame: while a subscribed peer's queue is full it waits (bounded
+// by ctx) for that peer to take one. It is for lossless streams, such as
+// the demo's load generator publishing events; snapshots use Publish,
+// which never waits for a reader. Frames reach only peers subscribed when
+// Send is called (see WaitSubscribed).
+func (p *Publisher) Send(ctx context.Context, frame []byte) error {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return ErrClosed
+		}
+		var full *peer
+		for _, pr := range p.peers {
+			if pr.full(frame) {
+				full = pr
+				break
+			}
+		}
+		if full == nil {
+			p.published.Add(1)
+			for _, pr := range p.peers {
+				pr.enqueue(frame)
+			}
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		select {
+		case <-full.space:
+		case <-full.writerDone: // the peer is gone
+		case <-ctx.Done():
+			return fmt.Errorf("transport: send on %s: %w", p.endpoint, context.Cause(ctx))
+		}
+	}
+}
+
+// WaitSubscribed waits until some peer has subscribed (or ctx ends):
+// frames published before that reach nobody, as with any PUB socket.
+func (p *Publisher) WaitSubscribed(ctx context.Context) error {
+	select {
+	case <-p.subscribed:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("transport: no subscriber on %s: %w", p.endpoint, context.Cause(ctx))
 	}
 }
 
@@ -233,6 +287,7 @@ func (p *Publisher) admit(nc net.Conn) {
 	}
 	p.nextID++
 	pr := newPeer(p.nextID, nc)
+	pr.onSubscribe = func() { p.subscribedOnce.Do(func() { close(p.subscribed) }) }
 	p.peers = append(p.peers, pr)
 	p.wg.Add(2)
 	go func() { defer p.wg.Done(); pr.write() }()
@@ -266,7 +321,10 @@ type peer struct {
 	id         uint64
 	nc         net.Conn
 	wake       chan struct{} // capacity 1: work may be pending
+	space      chan struct{} // capacity 1: the writer took a frame (Send waits on it)
 	writerDone chan struct{}
+	// onSubscribe runs (on the reader goroutine) at every subscription.
+	onSubscribe func()
 
 	mu        sync.Mutex
 	subs      map[string]int // topic prefix -> subscription count
@@ -284,6 +342,7 @@ func newPeer(id uint64, nc net.Conn) *peer {
 		id:         id,
 		nc:         nc,
 		wake:       make(chan struct{}, 1),
+		space:      make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 		subs:       make(map[string]int),
 	}
@@ -318,6 +377,13 @@ func (pr *peer) enqueue(frame []byte) (dropped bool) {
 	}
 	pr.signal()
 	return dropped
+}
+
+// full reports whether frame would overflow the peer's queue.
+func (pr *peer) full(frame []byte) bool {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return !pr.finishing && pr.n == PeerHWM && pr.matches(frame)
 }
 
 // matches reports whether any subscription is a prefix of frame; pr.mu held.
@@ -357,6 +423,12 @@ func (pr *peer) write() {
 			}
 			finishing := pr.finishing
 			pr.mu.Unlock()
+			if frame != nil {
+				select {
+				case pr.space <- struct{}{}:
+				default:
+				}
+			}
 
 			if pongDue {
 				if err := writeCommand(pr.nc, zmq4.CmdPong, pong); err != nil {
@@ -426,6 +498,9 @@ func (pr *peer) subscribe(topic []byte, on bool) {
 	t := string(topic)
 	if on {
 		pr.subs[t]++
+		if pr.onSubscribe != nil {
+			pr.onSubscribe()
+		}
 		return
 	}
 	if pr.subs[t] <= 1 {

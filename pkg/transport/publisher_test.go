@@ -95,11 +95,13 @@ func TestPublisherSlowReaders(t *testing.T) {
 	}
 
 	// The fast reader drains; the two stuck ones stop at a few dozen frames.
+	// On a loaded machine even the fast reader may lag past its 4-frame
+	// queue now and then: it may lose a few frames, never most of them.
 	var st PublisherStats
-	waitFor(t, 10*time.Second, "fast reader to drain", func() bool {
+	waitFor(t, 20*time.Second, "fast reader to drain", func() bool {
 		st = p.Stats()
 		for _, ps := range st.Peers {
-			if ps.Sent == n {
+			if ps.Queued == 0 && ps.Sent+ps.Dropped == n && ps.Dropped < n/10 {
 				return true
 			}
 		}
@@ -110,7 +112,7 @@ func TestPublisherSlowReaders(t *testing.T) {
 	for _, ps := range st.Peers {
 		sumDropped += ps.Dropped
 		switch {
-		case ps.Sent == n && ps.Dropped == 0:
+		case ps.Sent+ps.Dropped == n && ps.Dropped < n/10:
 		case ps.Dropped > n/2:
 			slow++
 		default:
@@ -138,12 +140,12 @@ func TestPublisherSlowReaders(t *testing.T) {
 
 	var sum subSummary
 	fast.waitJSON(&sum, 10*time.Second)
-	if !sum.End || sum.Frames != n {
-		t.Fatalf("fast reader: %d frames, end=%v; want %d and the final frame", sum.Frames, sum.End, n)
+	if !sum.End || sum.Frames < n*9/10 || len(sum.Seqs) == 0 || sum.Seqs[len(sum.Seqs)-1] != n-1 {
+		t.Fatalf("fast reader: %d frames, end=%v; want nearly all %d, the newest and the final frame", sum.Frames, sum.End, n)
 	}
-	for i, s := range sum.Seqs {
-		if s != i {
-			t.Fatalf("fast reader: frame %d has seq %d", i, s)
+	for i := 1; i < len(sum.Seqs); i++ {
+		if sum.Seqs[i] <= sum.Seqs[i-1] {
+			t.Fatalf("fast reader: seq %d after %d", sum.Seqs[i], sum.Seqs[i-1])
 		}
 	}
 }
@@ -173,6 +175,46 @@ func TestPublisherBurstKeepsNewest(t *testing.T) {
 		t.Fatalf("burst reader: %d frames, end=%v, sorted=%v", sum.Frames, sum.End, slices.IsSorted(sum.Seqs))
 	}
 	t.Logf("burst of %d x 8 KB frames: python reader got %d (last seq %d) + END", n, sum.Frames, sum.Seqs[len(sum.Seqs)-1])
+}
+
+// TestPublisherSendIsLossless: the same burst through Send reaches a
+// libzmq SUB whole and in order: Send waits for room instead of dropping.
+func TestPublisherSendIsLossless(t *testing.T) {
+	ep := IPCEndpoint(sockDir(t), "ev")
+	p, err := NewPublisher(ep, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(0)
+	sub := startPy(t, "sub.py", "--endpoint", ep, "--timeout", "60")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.WaitSubscribed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 5000
+	for i := range n {
+		if err := p.Send(ctx, snapshotFrame(i, 8<<10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Send(ctx, topicFrame("END", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(10 * time.Second); err != nil {
+		t.Error(err)
+	}
+	var sum subSummary
+	sub.waitJSON(&sum, 30*time.Second)
+	if !sum.End || sum.Frames != n || len(sum.Seqs) != n || sum.Seqs[n-1] != n-1 || !slices.IsSorted(sum.Seqs) {
+		t.Fatalf("lossless reader got %d of %d frames, end=%v", sum.Frames, n, sum.End)
+	}
+	if st := p.Stats(); st.Dropped != 0 {
+		t.Errorf("Send dropped %d frames", st.Dropped)
+	}
+	if err := p.Send(ctx, topicFrame("AFTER", nil)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Close = %v, want ErrClosed", err)
+	}
 }
 
 func TestPublisherTopicFilter(t *testing.T) {

@@ -72,3 +72,33 @@ func TestSendReadyNoPeerBoundedByLinger(t *testing.T) {
 	}
 	check()
 }
+
+// TestListenReadyFromLibzmqPush: the benchmark's side of readiness (our
+// PULL) receives the id a libzmq PUSH sends, and the id our own SendReady
+// sends.
+func TestListenReadyFromLibzmqPush(t *testing.T) {
+	ep := IPCEndpoint(sockDir(t), "svc_ready_feed0123")
+	r, err := ListenReady(ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	push := startPy(t, "push.py", "--endpoint", ep, "--id", "1099511627776")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	id, err := r.Recv(ctx)
+	if err != nil || id != 1<<40 {
+		t.Fatalf("Recv = %d, %v; want 1<<40", id, err)
+	}
+	push.waitLine("SENT", 5*time.Second)
+
+	go func() { _ = SendReady(context.Background(), ep, -3, ReadyLinger) }()
+	if id, err := r.Recv(ctx); err != nil || id != -3 {
+		t.Fatalf("Recv from SendReady = %d, %v; want -3", id, err)
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancelShort()
+	if _, err := r.Recv(short); err == nil {
+		t.Error("Recv with nobody sending returned no error")
+	}
+}

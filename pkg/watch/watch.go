@@ -19,7 +19,7 @@ import (
 // Defaults of the watch command.
 const (
 	// DefaultSeries is the series whose histogram is drawn.
-	DefaultSeries = "sample_latency_ns"
+	DefaultSeries = snapshot.SampleLatencyNs
 	// DefaultWidth is the width used when the output is not a terminal and
 	// none was given.
 	DefaultWidth = 100
@@ -28,27 +28,12 @@ const (
 	DefaultWindow = time.Second
 )
 
-// Names of the counters and series the view knows (pkg/aggregator's).
-const (
-	cIssued          = "total_samples_issued"
-	cCompleted       = "total_samples_completed"
-	cFailed          = "total_samples_failed"
-	cTrackedIssued   = "tracked_samples_issued"
-	cTrackedComplete = "tracked_samples_completed"
-	cTrackedFailed   = "tracked_samples_failed"
-	cTrackedDuration = "tracked_duration_ns"
-	cLoadgenWindow   = "legacy_loadgen_window_duration_ns"
-	cTotalDuration   = "total_duration_ns"
-	finishPrefix     = "tracked_finish_reason_"
-	sOSL             = "osl"
-)
-
 // known are the counters placed on a named line of the view; any other
 // counter goes on the "other" line.
 var known = map[string]bool{
-	cIssued: true, cCompleted: true, cFailed: true,
-	cTrackedIssued: true, cTrackedComplete: true, cTrackedFailed: true,
-	cTrackedDuration: true, cLoadgenWindow: true, cTotalDuration: true,
+	snapshot.TotalSamplesIssued: true, snapshot.TotalSamplesCompleted: true, snapshot.TotalSamplesFailed: true,
+	snapshot.TrackedSamplesIssued: true, snapshot.TrackedSamplesCompleted: true, snapshot.TrackedSamplesFailed: true,
+	snapshot.TrackedDurationNs: true, snapshot.LegacyLoadgenWindowDurationNs: true, snapshot.TotalDurationNs: true,
 }
 
 // Terminal reports whether st is a final state (the last snapshot of a run).
@@ -56,38 +41,25 @@ func Terminal(st snapshot.State) bool {
 	return st == snapshot.Complete || st == snapshot.Interrupted
 }
 
-// Counter returns a counter's value from s (0 when absent).
-func Counter(s *snapshot.Snapshot, name string) float64 {
-	for i := range s.Counters {
-		if s.Counters[i].Name == name {
-			return s.Counters[i].Value.Value()
-		}
-	}
-	return 0
+// value is a counter of s as the view shows it: one the snapshot lacks
+// shows as 0.
+func value(s *snapshot.Snapshot, name string) float64 {
+	v, _ := s.CounterValue(name)
+	return v
 }
 
-// Series returns a series of s, or nil.
-func Series(s *snapshot.Snapshot, name string) *snapshot.Series {
-	for i := range s.Series {
-		if s.Series[i].Name == name {
-			return &s.Series[i]
-		}
-	}
-	return nil
-}
-
-func percentile(se *snapshot.Series, key string) float64 {
-	for _, p := range se.Percentiles {
-		if p.Key == key {
-			return p.Value
-		}
+// percentile is a percentile of se as the view shows it: NaN (shown as
+// "-") when the series lacks it.
+func percentile(se *snapshot.Series, p float64) float64 {
+	if v, ok := se.Percentile(p); ok {
+		return v
 	}
 	return math.NaN()
 }
 
 // outputTokens is the osl series total: the output tokens counted so far.
 func outputTokens(s *snapshot.Snapshot) float64 {
-	if se := Series(s, sOSL); se != nil {
+	if se := s.FindSeries(snapshot.OSL); se != nil {
 		return se.Total.Value()
 	}
 	return 0
@@ -134,7 +106,7 @@ const maxHistory = 512
 
 // Observe records s (the newest snapshot) and returns the rates at s.
 func (t *Tracker) Observe(s *snapshot.Snapshot) Rates {
-	p := point{counter: s.Counter, ts: s.TimestampNs, completed: Counter(s, cCompleted), outToken: outputTokens(s)}
+	p := point{counter: s.Counter, ts: s.TimestampNs, completed: value(s, snapshot.TotalSamplesCompleted), outToken: outputTokens(s)}
 	if n := len(t.hist); n > 0 {
 		last := t.hist[n-1]
 		switch {
@@ -193,14 +165,14 @@ type Averages struct {
 func Average(s *snapshot.Snapshot) Averages {
 	var a Averages
 	out := outputTokens(s)
-	if d := Counter(s, cTotalDuration); d > 0 {
+	if d := value(s, snapshot.TotalDurationNs); d > 0 {
 		a.Valid = true
-		a.QPS = Counter(s, cCompleted) / (d / 1e9)
+		a.QPS = value(s, snapshot.TotalSamplesCompleted) / (d / 1e9)
 		a.TPS = out / (d / 1e9)
 	}
-	if d := Counter(s, cTrackedDuration); d > 0 {
+	if d := value(s, snapshot.TrackedDurationNs); d > 0 {
 		a.TrackedValid = true
-		a.TrackedQPS = Counter(s, cTrackedComplete) / (d / 1e9)
+		a.TrackedQPS = value(s, snapshot.TrackedSamplesCompleted) / (d / 1e9)
 		a.TrackedTPS = out / (d / 1e9)
 	}
 	return a
@@ -247,7 +219,7 @@ func View(s *snapshot.Snapshot, r Rates, o Options) []string {
 		state += " (final)"
 	}
 	b.addf("state %s   snapshot %d   pending tasks %d   elapsed %s",
-		state, s.Counter, s.NPendingTasks, dur(Counter(s, cTotalDuration)))
+		state, s.Counter, s.NPendingTasks, dur(value(s, snapshot.TotalDurationNs)))
 	switch {
 	case s.State == snapshot.Interrupted:
 		b.add("WARNING: the run was interrupted; statistics are partial")
@@ -255,13 +227,13 @@ func View(s *snapshot.Snapshot, r Rates, o Options) []string {
 		b.addf("WARNING: incomplete drain, %d token counts missing", s.NPendingTasks)
 	}
 	b.addf("samples   issued %s  completed %s  failed %s",
-		count(Counter(s, cIssued)), count(Counter(s, cCompleted)), count(Counter(s, cFailed)))
+		count(value(s, snapshot.TotalSamplesIssued)), count(value(s, snapshot.TotalSamplesCompleted)), count(value(s, snapshot.TotalSamplesFailed)))
 	b.addf("tracked   issued %s  completed %s  failed %s",
-		count(Counter(s, cTrackedIssued)), count(Counter(s, cTrackedComplete)), count(Counter(s, cTrackedFailed)))
+		count(value(s, snapshot.TrackedSamplesIssued)), count(value(s, snapshot.TrackedSamplesCompleted)), count(value(s, snapshot.TrackedSamplesFailed)))
 	var finish, other []string
 	for i := range s.Counters {
 		c := &s.Counters[i]
-		if r, ok := strings.CutPrefix(c.Name, finishPrefix); ok {
+		if r, ok := strings.CutPrefix(c.Name, snapshot.FinishReasonPrefix); ok {
 			finish = append(finish, r+" "+count(c.Value.Value()))
 		} else if !known[c.Name] {
 			other = append(other, c.Name+" "+count(c.Value.Value()))
@@ -271,7 +243,7 @@ func View(s *snapshot.Snapshot, r Rates, o Options) []string {
 		b.add("finish    " + strings.Join(finish, "  "))
 	}
 	b.addf("duration  total %s  tracked %s  loadgen window %s",
-		dur(Counter(s, cTotalDuration)), dur(Counter(s, cTrackedDuration)), dur(Counter(s, cLoadgenWindow)))
+		dur(value(s, snapshot.TotalDurationNs)), dur(value(s, snapshot.TrackedDurationNs)), dur(value(s, snapshot.LegacyLoadgenWindowDurationNs)))
 	if len(other) > 0 {
 		b.add("other     " + strings.Join(other, "  "))
 	}
@@ -286,7 +258,7 @@ func View(s *snapshot.Snapshot, r Rates, o Options) []string {
 			continue
 		}
 		b.addf("%-18s %-4s %9d %10s %10s %10s %10s", se.Name, unit, se.Count,
-			f(percentile(se, "50.0")), f(percentile(se, "90.0")), f(percentile(se, "99.0")), f(se.Max.Value()))
+			f(percentile(se, 50)), f(percentile(se, 90)), f(percentile(se, 99)), f(se.Max.Value()))
 	}
 	b.add("")
 	histogram(&b, s, o)
@@ -374,7 +346,7 @@ func Merge(h []snapshot.Bucket, rows int) []snapshot.Bucket {
 
 // histogram adds the histogram section for o.Series.
 func histogram(b *builder, s *snapshot.Snapshot, o Options) {
-	se := Series(s, o.Series)
+	se := s.FindSeries(o.Series)
 	if se == nil {
 		names := make([]string, len(s.Series))
 		for i := range s.Series {
@@ -445,8 +417,8 @@ func Line(s *snapshot.Snapshot, r Rates, series string) string {
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "state=%s snapshot=%d pending=%d elapsed=%s issued=%s completed=%s failed=%s",
-		s.State, s.Counter, s.NPendingTasks, dur(Counter(s, cTotalDuration)),
-		count(Counter(s, cIssued)), count(Counter(s, cCompleted)), count(Counter(s, cFailed)))
+		s.State, s.Counter, s.NPendingTasks, dur(value(s, snapshot.TotalDurationNs)),
+		count(value(s, snapshot.TotalSamplesIssued)), count(value(s, snapshot.TotalSamplesCompleted)), count(value(s, snapshot.TotalSamplesFailed)))
 	switch {
 	case Terminal(s.State):
 		a := Average(s)
@@ -458,13 +430,13 @@ func Line(s *snapshot.Snapshot, r Rates, series string) string {
 	default:
 		sb.WriteString(" qps=- tps=-")
 	}
-	if se := Series(s, series); se != nil {
+	if se := s.FindSeries(series); se != nil {
 		unit, f := unitOf(se.Name)
 		if se.Count > 0 {
 			if unit != "ms" {
 				unit = "" // token counts
 			}
-			fmt.Fprintf(&sb, " %s.p50=%s%s %s.p99=%s%s", se.Name, f(percentile(se, "50.0")), unit, se.Name, f(percentile(se, "99.0")), unit)
+			fmt.Fprintf(&sb, " %s.p50=%s%s %s.p99=%s%s", se.Name, f(percentile(se, 50)), unit, se.Name, f(percentile(se, 99)), unit)
 		} else {
 			fmt.Fprintf(&sb, " %s.count=0", se.Name)
 		}

@@ -151,10 +151,10 @@ func snap(counter int64, tsMs int64, completed int64, osl int64, durMs int64) *s
 	return &snapshot.Snapshot{
 		Counter: counter, TimestampNs: tsMs * 1e6, State: snapshot.Live,
 		Counters: []snapshot.Counter{
-			{Name: cCompleted, Value: snapshot.Int(completed)},
-			{Name: cTotalDuration, Value: snapshot.Int(durMs * 1e6)},
+			{Name: snapshot.TotalSamplesCompleted, Value: snapshot.Int(completed)},
+			{Name: snapshot.TotalDurationNs, Value: snapshot.Int(durMs * 1e6)},
 		},
-		Series: []snapshot.Series{{Name: sOSL, Count: 1, Total: snapshot.Int(osl)}},
+		Series: []snapshot.Series{{Name: snapshot.OSL, Count: 1, Total: snapshot.Int(osl)}},
 	}
 }
 
@@ -240,13 +240,13 @@ func TestWatchRates(t *testing.T) {
 func TestWatchAverages(t *testing.T) {
 	s := final(t, "tokens-golden")
 	a := Average(s)
-	dur := Counter(s, cTotalDuration) / 1e9
-	tdur := Counter(s, cTrackedDuration) / 1e9
-	osl := Series(s, sOSL).Total.Value()
-	if !a.Valid || !near(a.QPS, Counter(s, cCompleted)/dur) || !near(a.TPS, osl/dur) {
+	dur := value(s, snapshot.TotalDurationNs) / 1e9
+	tdur := value(s, snapshot.TrackedDurationNs) / 1e9
+	osl := s.FindSeries(snapshot.OSL).Total.Value()
+	if !a.Valid || !near(a.QPS, value(s, snapshot.TotalSamplesCompleted)/dur) || !near(a.TPS, osl/dur) {
 		t.Errorf("averages %+v", a)
 	}
-	if !a.TrackedValid || !near(a.TrackedQPS, Counter(s, cTrackedComplete)/tdur) || !near(a.TrackedTPS, osl/tdur) {
+	if !a.TrackedValid || !near(a.TrackedQPS, value(s, snapshot.TrackedSamplesCompleted)/tdur) || !near(a.TrackedTPS, osl/tdur) {
 		t.Errorf("tracked averages %+v", a)
 	}
 	if a.TPS <= 0 {

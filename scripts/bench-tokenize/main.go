@@ -25,7 +25,7 @@ import (
 )
 
 func main() {
-	models := flag.String("models", "deepseek_v3,llama3,llama2,qwen3,gptoss,wordpiece,wordlevel,unigram,tiktoken_cl100k",
+	models := flag.String("models", "deepseek_v3,llama3,llama2,qwen3,gptoss,demo,wordpiece,wordlevel,unigram,tiktoken_cl100k",
 		"comma-separated model names: oracle models, or the built ones ("+strings.Join(builtNames, ", ")+")")
 	nTexts := flag.Int("texts", 16, "number of ~4k-token answers per pass")
 	rounds := flag.Int("rounds", 5, "interleaved rounds (medians are reported)")

@@ -11,7 +11,12 @@ _token_count_message / _load_tokenizer (metrics_aggregator/token_metrics.py).
 Input: JSON lines on stdin, output: one JSON line per input, in order,
 {"text": RENDERED} or {"error": "Type: message"}.
 
-  {"op": "prompt", "config": TOKENIZER_CONFIG_PATH, "messages": [...],
+CONFIG is a tokenizer_config.json path, or a model directory: then its
+tokenizer_config.json (if any) and chat-template files are read as
+transformers' from_pretrained reads them (chat_template.jinja,
+additional_chat_templates/*.jinja; see load_model_dir).
+
+  {"op": "prompt", "config": CONFIG, "messages": [...],
    "tools": [...]|null, "chat_template_kwargs": {...}|null,
    "chat_template": str|null, "tool_choice": ...}
       the text _token_count_prompt tokenizes.
@@ -25,8 +30,10 @@ Input: JSON lines on stdin, output: one JSON line per input, in order,
 """
 
 import json
+import os
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import jinja2
 import jinja2.ext
@@ -81,12 +88,61 @@ def _tok_str(v):
     return v["content"] if isinstance(v, dict) else v
 
 
+CHAT_TEMPLATE_FILE = "chat_template.jinja"
+CHAT_TEMPLATE_DIR = "additional_chat_templates"
+
+
+def load_model_dir(path):
+    """tokenizer_config.json of a model directory with its chat-template
+    files applied, following transformers' PreTrainedTokenizerBase:
+    from_pretrained collects "chat_template_file" and one
+    "chat_template_<name>" entry per additional_chat_templates/*.jinja,
+    cached_file keeps those that are files, and _from_pretrained reads
+    them into init_kwargs["chat_template"] (a str for chat_template.jinja
+    alone, else a dict), replacing the config's."""
+    cfg_path = os.path.join(path, "tokenizer_config.json")
+    cfg = {}
+    if os.path.isfile(cfg_path):
+        with open(cfg_path, encoding="utf-8") as f:
+            cfg = json.load(f)
+    vocab_files = {"chat_template_file": CHAT_TEMPLATE_FILE}
+    template_dir = Path(path, CHAT_TEMPLATE_DIR)
+    if template_dir.is_dir():
+        for template_file in template_dir.glob("*.jinja"):
+            template_name = template_file.name.removesuffix(".jinja")
+            vocab_files[f"chat_template_{template_name}"] = f"{CHAT_TEMPLATE_DIR}/{template_file.name}"
+    resolved = {}
+    for file_id, name in vocab_files.items():
+        full = os.path.join(path, name)
+        resolved[file_id] = full if os.path.isfile(full) else None
+    chat_templates = {}
+    chat_template_file = resolved.pop("chat_template_file", None)
+    extra = [k for k in resolved if k.startswith("chat_template_")]
+    if chat_template_file is not None:
+        with open(chat_template_file, encoding="utf-8") as f:
+            chat_templates["default"] = f.read()
+    for key in extra:
+        template_file = resolved.pop(key, None)
+        if template_file is None:
+            continue
+        with open(template_file) as f:
+            chat_templates[key.removeprefix("chat_template_")] = f.read()
+    if len(chat_templates) == 1 and "default" in chat_templates:
+        cfg["chat_template"] = chat_templates["default"]
+    elif chat_templates:
+        cfg["chat_template"] = chat_templates
+    return cfg
+
+
 class Tokenizer:
     """The parts of a PreTrainedTokenizer that apply_chat_template uses."""
 
     def __init__(self, path):
-        with open(path, encoding="utf-8") as f:
-            cfg = json.load(f)
+        if os.path.isdir(path):
+            cfg = load_model_dir(path)
+        else:
+            with open(path, encoding="utf-8") as f:
+                cfg = json.load(f)
         ct = cfg.get("chat_template")
         if isinstance(ct, list):
             ct = {t["name"]: t["template"] for t in ct}

@@ -5,11 +5,14 @@
 //
 // Usage: node build.js < SPEC.json   (or a JSON array of SPECs)
 //
-// SPEC is {"out": PATH, "model": CALL, "normalizer": CALL,
+// SPEC is {"out": PATH, "base": PATH, "model": CALL, "normalizer": CALL,
 // "pre_tokenizer": CALL, "post_processor": CALL, "decoder": CALL,
 // "added_tokens": [{"content", "special", "options"}], "train": [FILE...],
 // "truncation": {"maxLength", ...options}, "padding": {...options}}; every
-// field but "out" and "model" may be left out. A CALL is
+// field but "out" and one of "base" and "model" may be left out. "base" starts
+// from a tokenizer.json the library loads (Tokenizer.fromFile), for components
+// the npm API cannot construct (a Regex Split, the ByteLevel decoder); "model"
+// then replaces its model. A CALL is
 // {"fn": NAME, "args": [...]}: NAME is an export of the tokenizers package
 // ("nfkcNormalizer", "splitPreTokenizer", ...) or a static method
 // ("BPE.init", "WordPiece.init", ...); an argument that is itself a CALL is
@@ -42,7 +45,13 @@ function evaluate(v) {
 }
 
 function build(spec) {
-  const tok = new tk.Tokenizer(evaluate(spec.model));
+  let tok;
+  if (spec.base) {
+    tok = tk.Tokenizer.fromFile(spec.base);
+    if (spec.model) tok.setModel(evaluate(spec.model));
+  } else {
+    tok = new tk.Tokenizer(evaluate(spec.model));
+  }
   if (spec.normalizer) tok.setNormalizer(evaluate(spec.normalizer));
   if (spec.pre_tokenizer) tok.setPreTokenizer(evaluate(spec.pre_tokenizer));
   if (spec.post_processor) tok.setPostProcessor(evaluate(spec.post_processor));

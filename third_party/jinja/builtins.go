@@ -73,6 +73,9 @@ func builtinRange(args []Value, kwargs map[string]Value) (Value, error) {
 	if step == 0 {
 		return Undefined(), fmt.Errorf("range: step must not be zero")
 	}
+	if err := checkRange(start, stop, step); err != nil {
+		return Undefined(), err
+	}
 
 	var items []Value
 	if step > 0 {

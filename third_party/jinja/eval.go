@@ -52,6 +52,7 @@ type evaluator struct {
 	scope    *scope
 	builtins *scope
 	output   strings.Builder
+	stack    *pyStack // the render's Python frames (sandbox.go)
 }
 
 func (e *evaluator) execNodes(nodes []node) error {
@@ -201,7 +202,11 @@ func (e *evaluator) execForItems(n *forNode, iterVal Value, depth int64) error {
 			if len(args) != 1 {
 				return Undefined(), fmt.Errorf("recursive loop requires one iterable")
 			}
-			nested := evaluator{scope: parent, builtins: e.builtins}
+			if err := e.stack.enter(pyLoopFrames); err != nil {
+				return Undefined(), err
+			}
+			defer e.stack.leave(pyLoopFrames)
+			nested := evaluator{scope: parent, builtins: e.builtins, stack: e.stack}
 			if err := nested.execForItems(n, args[0], depth+1); err != nil {
 				return Undefined(), err
 			}
@@ -316,6 +321,7 @@ func (e *evaluator) execSetBlock(n *setBlockNode) error {
 	bodyEval := evaluator{
 		scope:    e.scope,
 		builtins: e.builtins,
+		stack:    e.stack,
 	}
 	if err := bodyEval.execNodes(n.body); err != nil {
 		return err
@@ -332,6 +338,10 @@ func (e *evaluator) execMacro(n *macroNode) error {
 	acceptsKwargs := referencesName("kwargs", body...)
 
 	fn := NewCallable(n.name, func(args []Value, kwargs map[string]Value) (Value, error) {
+		if err := e.stack.enter(pyMacroFrames); err != nil {
+			return Undefined(), err
+		}
+		defer e.stack.leave(pyMacroFrames)
 		child := newScope(parentScope)
 
 		// Bind positional args.
@@ -344,7 +354,7 @@ func (e *evaluator) execMacro(n *macroNode) error {
 			} else if v, ok := kwargs[param.name]; ok {
 				child.set(param.name, v)
 			} else if param.defaultVal != nil {
-				defEval := evaluator{scope: child, builtins: e.builtins}
+				defEval := evaluator{scope: child, builtins: e.builtins, stack: e.stack}
 				defVal, err := defEval.evalExpr(param.defaultVal)
 				if err != nil {
 					return Undefined(), err
@@ -376,6 +386,7 @@ func (e *evaluator) execMacro(n *macroNode) error {
 		macroEval := evaluator{
 			scope:    child,
 			builtins: e.builtins,
+			stack:    e.stack,
 		}
 
 		if err := macroEval.execNodes(body); err != nil {
@@ -396,6 +407,10 @@ func (e *evaluator) execCall(n *callNode) error {
 	parentScope := e.scope
 
 	caller := NewCallable("caller", func(args []Value, kwargs map[string]Value) (Value, error) {
+		if err := e.stack.enter(pyMacroFrames); err != nil {
+			return Undefined(), err
+		}
+		defer e.stack.leave(pyMacroFrames)
 		child := newScope(parentScope)
 		for i, argName := range callerArgs {
 			if i < len(args) {
@@ -406,6 +421,7 @@ func (e *evaluator) execCall(n *callNode) error {
 		callerEval := evaluator{
 			scope:    child,
 			builtins: e.builtins,
+			stack:    e.stack,
 		}
 		if err := callerEval.execNodes(body); err != nil {
 			return Undefined(), err
@@ -474,6 +490,7 @@ func (e *evaluator) execFilterBlock(n *filterBlockNode) error {
 	bodyEval := evaluator{
 		scope:    newScope(e.scope),
 		builtins: e.builtins,
+		stack:    e.stack,
 	}
 	if err := bodyEval.execNodes(n.body); err != nil {
 		return err
@@ -584,6 +601,9 @@ func (e *evaluator) evalAttr(n *attrExpr) (Value, error) {
 	obj, err := e.evalExpr(n.obj)
 	if err != nil {
 		return Undefined(), err
+	}
+	if v, ok := unsafeAttr(obj, n.attr); ok {
+		return v, nil
 	}
 
 	// Dict attribute access.
@@ -1062,6 +1082,9 @@ func (e *evaluator) evalCallExpr(n *callExpr) (Value, error) {
 		if call, ok := fn.AsDict().Get("__call__"); ok {
 			fn = call
 		}
+	}
+	if err := undefinedError(fn); err != nil {
+		return Undefined(), err
 	}
 	if !fn.IsCallable() {
 		return Undefined(), fmt.Errorf("%s is not callable: %s", callableName(n.fn), fn.String())

@@ -235,6 +235,7 @@ func tokenizeExpr(s string) []tok {
 type exprParser struct {
 	tokens []tok
 	pos    int
+	nest   nesting // sandbox.go
 }
 
 func newExprParser(tokens []tok) *exprParser {
@@ -296,6 +297,10 @@ func parseExpr(s string) (expr, error) {
 
 // parseExpression handles the lowest precedence: inline if/else.
 func (p *exprParser) parseExpression() (expr, error) {
+	if err := p.nest.enter(); err != nil {
+		return nil, err
+	}
+	defer p.nest.leave()
 	e, err := p.parseOr()
 	if err != nil {
 		return nil, err
@@ -366,6 +371,10 @@ func (p *exprParser) parseAnd() (expr, error) {
 func (p *exprParser) parseNot() (expr, error) {
 	if p.peek().kind == tokName && p.peek().val == "not" {
 		p.advance()
+		if err := p.nest.enter(); err != nil {
+			return nil, err
+		}
+		defer p.nest.leave()
 		operand, err := p.parseNot()
 		if err != nil {
 			return nil, err
@@ -567,6 +576,10 @@ func (p *exprParser) parseUnary() (expr, error) {
 func (p *exprParser) parseUnaryOperand() (expr, error) {
 	if p.peek().kind == tokOp && (p.peek().val == "-" || p.peek().val == "+") {
 		op := p.advance().val
+		if err := p.nest.enter(); err != nil {
+			return nil, err
+		}
+		defer p.nest.leave()
 		operand, err := p.parseUnaryOperand()
 		return &unaryExpr{op: op, operand: operand}, err
 	}
@@ -1087,6 +1100,7 @@ func trimBlockNewline(s string) string {
 type templateParser struct {
 	segs []segment
 	pos  int
+	nest nesting // sandbox.go
 }
 
 func (p *templateParser) done() bool {
@@ -1110,6 +1124,10 @@ func (p *templateParser) advance() *segment {
 // stop keywords (e.g., "endif", "endfor", "elif", "else"). Returns the nodes
 // collected so far. The stop keyword segment is NOT consumed.
 func (p *templateParser) parseUntil(stopKeywords ...string) ([]node, error) {
+	if err := p.nest.enter(); err != nil {
+		return nil, err
+	}
+	defer p.nest.leave()
 	var nodes []node
 
 	for !p.done() {

@@ -57,13 +57,13 @@ def wait_quiet(snaps, drain, timeout=15.0):
         time.sleep(0.05)
 
 
-def wait_log(out, text, timeout):
-    """Wait until the daemon's log contains text; True if it did."""
+def wait_log(out, text, timeout, count=1):
+    """Wait until the daemon's log contains text count times; True if it did."""
     deadline = time.monotonic() + timeout
     path = os.path.join(out, "daemon.log")
     while time.monotonic() < deadline:
         with open(path, "rb") as f:
-            if text.encode() in f.read():
+            if f.read().count(text.encode()) >= count:
                 return True
         time.sleep(0.005)
     return False
@@ -90,12 +90,23 @@ def main():
     ap.add_argument("--sigterm-on-log", default="",
                     help="mode ended: once the daemon log contains this text, send SIGTERM (--sigterms times)")
     ap.add_argument("--sigterms", type=int, default=1)
+    ap.add_argument("--hold", action="append", default=[], metavar="AT:COUNT:TEXT",
+                    help="before sending record AT (or the session.ended record when AT is 'ended'), wait until "
+                         "the daemon log contains TEXT COUNT times; repeatable")
     ap.add_argument("--rest-on-log", default="",
                     help="mode sigterm: once the daemon log contains this text, send the records after --stop-after")
+    ap.add_argument("--inherit-stderr", action="store_true",
+                    help="the daemon writes to this process's stderr (a terminal in tmux tests), not OUT/daemon.log")
     ap.add_argument("extra", nargs="*")
     a = ap.parse_args()
 
     records = load(a.events)
+    holds = []
+    for h in a.hold:
+        at, count, text = h.split(":", 2)
+        if at == "ended":
+            at = next(j for j, r in enumerate(records) if r["event_type"] == "session.ended")
+        holds.append((int(at), int(count), text))
     ctx = zmq.Context()
     pub = ctx.socket(zmq.XPUB)
     pub.setsockopt(zmq.SNDHWM, 0)
@@ -112,7 +123,7 @@ def main():
             "--metrics-socket", "met", "--metrics-output-dir", a.out,
             *a.extra, "--readiness-path", ready_name, "--readiness-id", "7"]
     t0 = time.monotonic()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(os.path.join(a.out, "daemon.log"), "wb"))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=None if a.inherit_stderr else open(os.path.join(a.out, "daemon.log"), "wb"))
     result = {"args": args[len(cmd):]}
     try:
         if not ready.poll(30_000):
@@ -153,7 +164,15 @@ def main():
                 pub.recv()
                 restarted = True
                 result["restarted"] = True
-            chunk = records[i:min(i + a.batch, limit)]
+            end = min(i + a.batch, limit)
+            for at, count, text in holds:
+                if i <= at < end:
+                    if at > i:
+                        end = at  # send up to the hold point first
+                    else:
+                        ok = wait_log(a.out, text, a.timeout, count)
+                        result["log_seen"] = ok and result.get("log_seen", True)
+            chunk = records[i:end]
             i += len(chunk)
             if len(chunk) == 1:
                 r = chunk[0]

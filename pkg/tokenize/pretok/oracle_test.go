@@ -48,7 +48,11 @@ func TestScannerVsHF(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	texts := []string{benchAnswer}
-	for len(texts) < 20000 {
+	nTexts := 20000
+	if raceEnabled {
+		nTexts = 2000 // the full run is make test's non-race line
+	}
+	for len(texts) < nTexts {
 		if s := randomText(rng, true); utf8.ValidString(s) {
 			texts = append(texts, s)
 		}

@@ -66,13 +66,6 @@ func Compile(pattern string) (Matcher, error) {
 	return CompileRegexp(pattern)
 }
 
-// HasScanner reports whether Compile has a hand-written scanner for
-// pattern.
-func HasScanner(pattern string) bool {
-	_, ok := scanners[pattern]
-	return ok
-}
-
 // CompileRegexp returns a regexp2-backed Matcher for pattern, with a match
 // timeout of DefaultTimeout, whatever the pattern. It is Compile's fallback
 // and the reference the scanners are tested against. To behave as

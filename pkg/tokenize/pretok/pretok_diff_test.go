@@ -173,8 +173,8 @@ func mustMatchers(t testing.TB, pattern string) (scan, ref Matcher) {
 
 func TestScannerVsRegexp(t *testing.T) {
 	n := 100000
-	if testing.Short() {
-		n = 10000
+	if testing.Short() || raceEnabled {
+		n = 10000 // the full run is make test's non-race line
 	}
 	for i, pattern := range scannedPatterns() {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {

@@ -1,4 +1,4 @@
-package events
+package pyvalue
 
 import (
 	"errors"
@@ -6,8 +6,8 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/internal/jsonstr"
 )
 
 // maxPyJSONDepth approximates where CPython's json.loads hits the
@@ -184,86 +184,24 @@ func (p *pyParser) array(depth int) (Value, error) {
 	}
 }
 
-// str parses a string (strict: no raw control characters).
+// str parses a string (strict: no raw control characters). A lone
+// surrogate is kept by Python but cannot be encoded later: it reads as
+// U+FFFD here and marks the result unencodable.
 func (p *pyParser) str() (string, error) {
-	p.i++ // "
-	var out []byte
-	start := p.i
-	for p.i < len(p.s) {
-		c := p.s[p.i]
-		switch {
-		case c == '"':
-			out = append(out, p.s[start:p.i]...)
-			p.i++
-			return string(out), nil
-		case c < 0x20:
-			return "", p.errf("invalid control character")
-		case c == '\\':
-			out = append(out, p.s[start:p.i]...)
-			p.i++
-			if p.i >= len(p.s) {
-				return "", p.errf("unterminated string")
-			}
-			e := p.s[p.i]
-			p.i++
-			switch e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				r, err := p.hex4()
-				if err != nil {
-					return "", err
-				}
-				if utf16.IsSurrogate(r) {
-					if r >= 0xDC00 || !p.lit(`\u`) {
-						p.unencodable = true // lone surrogate
-						out = utf8.AppendRune(out, utf8.RuneError)
-						break
-					}
-					r2, err := p.hex4()
-					if err != nil {
-						return "", err
-					}
-					if r2 < 0xDC00 || r2 > 0xDFFF {
-						p.unencodable = true
-						out = utf8.AppendRune(out, utf8.RuneError)
-						r = r2
-					} else {
-						r = utf16.DecodeRune(r, r2)
-					}
-				}
-				out = utf8.AppendRune(out, r)
-			default:
-				return "", p.errf("invalid \\escape")
-			}
-			start = p.i
-		default:
-			p.i++
-		}
-	}
-	return "", p.errf("unterminated string")
-}
-
-func (p *pyParser) hex4() (rune, error) {
-	if len(p.s)-p.i < 4 {
-		return 0, p.errf("invalid \\uXXXX escape")
-	}
-	n, err := strconv.ParseUint(p.s[p.i:p.i+4], 16, 32)
+	out, n, lone, err := jsonstr.Unquote(nil, p.s[p.i:])
 	if err != nil {
-		return 0, p.errf("invalid \\uXXXX escape")
+		var je *jsonstr.Error
+		if errors.As(err, &je) {
+			p.i += je.Offset
+			return "", p.errf("%s", je.Msg)
+		}
+		return "", p.errf("%v", err)
 	}
-	p.i += 4
-	return rune(n), nil
+	p.i += n
+	if lone > 0 {
+		p.unencodable = true
+	}
+	return string(out), nil
 }
 
 // number parses -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)? as Python

@@ -1,10 +1,12 @@
-package events
+package pyvalue
 
 import (
 	"encoding/base64"
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/internal/jsonstr"
 )
 
 // errJSONKey and errJSONExt are msgspec.json's TypeErrors for values it
@@ -136,42 +138,11 @@ func appendDatetime(dst []byte, secs, micros int64) []byte {
 	return append(dst, 'Z', '"')
 }
 
-const hexDigits = "0123456789abcdef"
-
 // AppendJSONString appends s as a JSON string with msgspec's escaping:
 // '"' and '\' backslash-escaped, \b \t \n \f \r by name, other bytes
 // below 0x20 as \u00xx (lowercase hex), everything else (including DEL
 // and non-ASCII) raw.
-func AppendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\b':
-			dst = append(dst, '\\', 'b')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\f':
-			dst = append(dst, '\\', 'f')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+func AppendJSONString(dst []byte, s string) []byte { return jsonstr.Append(dst, s, false) }
 
 // AppendMsgspecFloat appends f in msgspec's write_f64 layout: the shortest
 // round-trip digits, written as "XYZ00.0" or "XY.Z" or "0.0XYZ" when the

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pretok
+
+const raceEnabled = false
