@@ -247,16 +247,3 @@ func TestDiskFailureStillPublishesTerminalFrame(t *testing.T) {
 		t.Error("write failure not logged")
 	}
 }
-
-func decodeSpecs(t *testing.T, specs ...events.RecordSpec) []events.Record {
-	t.Helper()
-	var dec events.Decoder
-	recs := make([]events.Record, len(specs))
-	for i, s := range specs {
-		dec.DecodePayload(events.AppendRecord(nil, s), &recs[i])
-		if recs[i].Err != nil {
-			t.Fatal(recs[i].Err)
-		}
-	}
-	return recs
-}

@@ -290,7 +290,7 @@ func (b *builder) normalizer(v []byte) (normalizer, error) {
 	case "BertNormalizer", "Bert": // the library writes BertNormalizer and reads both
 		var f [3]bool
 		for i, k := range []string{"clean_text", "handle_chinese_chars", "lowercase"} {
-			v, err := c.requiredBool("Bert normalizer", k)
+			v, err := c.requiredBool("normalizer Bert", k)
 			if err != nil {
 				return nil, err
 			}
@@ -298,7 +298,7 @@ func (b *builder) normalizer(v []byte) (normalizer, error) {
 		}
 		strip, err := c.boolean("strip_accents", f[2]) // null: follows lowercase
 		if err != nil {
-			return nil, fmt.Errorf("Bert normalizer: %w", err)
+			return nil, fmt.Errorf("normalizer Bert: %w", err)
 		}
 		n := bertNorm{clean: f[0], chinese: f[1], strip: strip, lower: f[2], slot: b.nbufs}
 		b.nbufs += 2
@@ -310,11 +310,11 @@ func (b *builder) normalizer(v []byte) (normalizer, error) {
 	case "Precompiled":
 		m, ok, err := c.str("precompiled_charsmap")
 		if err != nil || !ok {
-			return nil, fmt.Errorf("Precompiled normalizer: missing precompiled_charsmap (%v)", err)
+			return nil, fmt.Errorf("normalizer Precompiled: missing precompiled_charsmap (%v)", err)
 		}
 		p, err := parsePrecompiled(m)
 		if err != nil {
-			return nil, fmt.Errorf("Precompiled normalizer: %w", err)
+			return nil, fmt.Errorf("normalizer Precompiled: %w", err)
 		}
 		return p, nil
 	case "Sequence":

@@ -117,14 +117,14 @@ func parseUnigram(data []byte) (*unigramModel, error) {
 		return nil, fmt.Errorf("parse Unigram model: %w", err)
 	}
 	if !vocabSeen {
-		return nil, errors.New("Unigram model: missing vocab")
+		return nil, errors.New("model Unigram: missing vocab")
 	}
 	if m.unkID >= 0 {
 		if len(tokens) == 0 {
-			return nil, errors.New("Unigram model: the vocabulary is empty but at least <unk> is needed")
+			return nil, errors.New("model Unigram: the vocabulary is empty but at least <unk> is needed")
 		}
 		if m.unkID >= int64(len(tokens)) {
-			return nil, fmt.Errorf("Unigram model: unk_id %d is not in the vocabulary (%d pieces)", m.unkID, len(tokens))
+			return nil, fmt.Errorf("model Unigram: unk_id %d is not in the vocabulary (%d pieces)", m.unkID, len(tokens))
 		}
 	}
 	m.minScore = math.Inf(1)
@@ -231,7 +231,7 @@ func (m *unigramModel) tokenID(s string) (uint32, bool) {
 	return id, ok
 }
 
-var errUnigramUnk = errors.New("Unigram: an unknown character and no unk_id")
+var errUnigramUnk = errors.New("model Unigram: an unknown character and no unk_id")
 
 // tokenize is HF's Unigram::tokenize over encode_optimized.
 func (m *unigramModel) tokenize(c *Counter, w string) error {

@@ -188,16 +188,16 @@ func TestLoaderRefuses(t *testing.T) {
 		}, `unknown behavior "Sideways"`},
 		{"fixed_length_0", func(j map[string]any) { j["pre_tokenizer"] = map[string]any{"type": "FixedLength", "length": 0} }, `FixedLength with length 0`},
 		{"normalizer", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Mystery"} }, `unsupported normalizer "Mystery"`},
-		{"precompiled_missing", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Precompiled"} }, `Precompiled normalizer: missing precompiled_charsmap`},
+		{"precompiled_missing", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "Precompiled"} }, `normalizer Precompiled: missing precompiled_charsmap`},
 		{"precompiled_base64", func(j map[string]any) {
 			j["normalizer"] = map[string]any{"type": "Precompiled", "precompiled_charsmap": "!!"}
-		}, `Precompiled normalizer: precompiled_charsmap: illegal base64`},
+		}, `normalizer Precompiled: precompiled_charsmap: illegal base64`},
 		{"precompiled_short", func(j map[string]any) {
 			j["normalizer"] = map[string]any{"type": "Precompiled", "precompiled_charsmap": "AAEAAA=="} // a 256-byte trie, no units
 		}, `trie of 256 bytes but only 0 follow`},
 		{"bert_missing_field", func(j map[string]any) {
 			j["normalizer"] = map[string]any{"type": "Bert", "clean_text": true, "lowercase": true}
-		}, `Bert normalizer: missing field "handle_chinese_chars"`},
+		}, `normalizer Bert: missing field "handle_chinese_chars"`},
 		{"bert_norm", func(j map[string]any) { j["normalizer"] = map[string]any{"type": "BertNormaliser"} }, `unsupported normalizer "BertNormaliser"`},
 		{"unknown_model", func(j map[string]any) { j["model"].(map[string]any)["type"] = "SentencePieceBPE" }, `unsupported model "SentencePieceBPE"`},
 		{"wordpiece_fields", func(j map[string]any) { j["model"].(map[string]any)["type"] = "WordPiece" }, `parse WordPiece model: model.continuing_subword_prefix: null`},
