@@ -26,7 +26,7 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 var (
 	dState    = desc("state", "Session state of the latest snapshot: 1 for the current state, 0 for the others.", "state")
 	dPending  = desc("n_pending_tasks", "Token work enqueued and not yet recorded (the snapshot's n_pending_tasks).")
-	dSnapshot = desc("snapshot_counter", "The latest snapshot's counter field (snapshots built so far).")
+	dSnapshot = desc("snapshot_sequence", "The latest snapshot's counter field: its sequence number (snapshots built so far).")
 	dSnapTime = desc("snapshot_timestamp_seconds", "Wall-clock time the latest numbers were published (Unix seconds).")
 )
 

@@ -109,9 +109,9 @@ aggregator_samples_completed_total 100
 # HELP aggregator_samples_issued_total Snapshot counter total_samples_issued (latest live or final snapshot).
 # TYPE aggregator_samples_issued_total counter
 aggregator_samples_issued_total 120
-# HELP aggregator_snapshot_counter The latest snapshot's counter field (snapshots built so far).
-# TYPE aggregator_snapshot_counter gauge
-aggregator_snapshot_counter 7
+# HELP aggregator_snapshot_sequence The latest snapshot's counter field: its sequence number (snapshots built so far).
+# TYPE aggregator_snapshot_sequence gauge
+aggregator_snapshot_sequence 7
 # HELP aggregator_state Session state of the latest snapshot: 1 for the current state, 0 for the others.
 # TYPE aggregator_state gauge
 aggregator_state{state="complete"} 0
@@ -192,7 +192,7 @@ var goldenNames = []string{
 	"aggregator_sample_latency_seconds",
 	"aggregator_samples_completed_total",
 	"aggregator_samples_issued_total",
-	"aggregator_snapshot_counter",
+	"aggregator_snapshot_sequence",
 	"aggregator_state",
 	"aggregator_tpot_seconds",
 	"aggregator_tracked_duration_seconds",
