@@ -685,10 +685,10 @@ type dashboardDS struct {
 }
 
 type dashboardPanel struct {
-	ID         int              `json:"id"`
-	Type       string           `json:"type"`
-	Title      string           `json:"title"`
-	Datasource *dashboardDS     `json:"datasource"`
+	ID         int          `json:"id"`
+	Type       string       `json:"type"`
+	Title      string       `json:"title"`
+	Datasource *dashboardDS `json:"datasource"`
 	GridPos    struct{ H, W, X, Y int }
 	Panels     []dashboardPanel `json:"panels"` // a collapsed row's
 	Targets    []struct {
