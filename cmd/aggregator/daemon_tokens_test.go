@@ -655,3 +655,102 @@ func TestDaemonTiktokenRepo(t *testing.T) {
 	compareExact(t, expected, out)
 	noOrphans(t)
 }
+
+// TestDaemonDrainBarOnTerminal: with stderr on a terminal (a tmux pane) the
+// daemon draws the drain's progress bar in place under its log lines; it
+// moves and ends at 100%. (Off a terminal it logs "drain progress" lines
+// and a "drain summary": TestDaemonDrainProgressLogged.)
+func TestDaemonDrainBarOnTerminal(t *testing.T) {
+	dir := tokenizerDir(t)
+	needPeers(t)
+	tm := newWatchTmux(t)
+	sock := watchSockDir(t)
+	launcher, err := filepath.Abs("testdata/launcher.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := slowEvents(t, 40, 100*time.Millisecond) // ~2 s of work over two workers
+	tm.start("drain", "env", "SHARDWORKER_TEST_HOOKS=1", runEnv+"="+t.Name(), python, launcher,
+		"--aggregator", binPath, "--socket-dir", sock, "--out", t.TempDir(), "--events", events, "--inherit-stderr",
+		"--", "--tokenizer", dir, "--tokenizer-workers", "0", "--cores-per-worker", "1")
+	bars := map[string]bool{}
+	var screen string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
+		screen = tm.capture("drain", false)
+		n := 0
+		for _, l := range strings.Split(screen, "\n") {
+			if strings.HasPrefix(l, "drain ") {
+				n++
+				bars[strings.TrimSpace(l)] = true
+			}
+		}
+		if n > 1 {
+			t.Fatalf("%d drain bar lines on screen at once:\n%s", n, screen)
+		}
+		if strings.Contains(screen, "[watch exit") {
+			break
+		}
+	}
+	if !strings.Contains(screen, "[watch exit 0]") {
+		t.Fatalf("launcher did not exit 0:\n%s", screen)
+	}
+	var final []string
+	for _, l := range strings.Split(tm.capture("drain", true), "\n") {
+		if strings.HasPrefix(l, "drain ") {
+			final = append(final, l)
+		}
+	}
+	if len(final) != 1 || !strings.Contains(final[0], "100%") || !strings.Contains(final[0], "80/80 items") { // a prompt and an output per sample
+		t.Errorf("want one bar line left, at 100%% of 80 items; got %q", final)
+	}
+	if len(bars) < 3 {
+		t.Errorf("the bar took %d state(s), want it moving", len(bars))
+	}
+	noOrphans(t)
+}
+
+// TestDaemonDrainProgressLogged: off a terminal the drain's progress is a
+// log line per --progress-interval, and a summary at the end, in JSON logs
+// a group the demo reads back.
+func TestDaemonDrainProgressLogged(t *testing.T) {
+	t.Parallel()
+	dir := tokenizerDir(t)
+	events := slowEvents(t, 20, 100*time.Millisecond)
+	res, out := launchEnv(t, events, slowEnv, nil, nil,
+		[]string{"--tokenizer", dir, "--tokenizer-workers", "0", "--cores-per-worker", "1", "--log-format", "json", "--progress-interval", "200ms"})
+	if res.Exit != 0 {
+		t.Fatalf("exit %d", res.Exit)
+	}
+	logb, _ := os.ReadFile(filepath.Join(out, "daemon.log"))
+	var progress, summary int
+	for _, l := range strings.Split(string(logb), "\n") {
+		var rec struct {
+			Msg   string `json:"msg"`
+			Drain *struct {
+				Items     int   `json:"items"`
+				ItemsDone int   `json:"items_done"`
+				Tokens    int64 `json:"tokens"`
+				Workers   []struct {
+					PID int
+				} `json:"workers"`
+			} `json:"drain"`
+		}
+		if json.Unmarshal([]byte(l), &rec) != nil || rec.Drain == nil {
+			continue
+		}
+		switch rec.Msg {
+		case "drain progress":
+			progress++
+		case "drain summary":
+			summary++
+			d := rec.Drain
+			if d.Items != 40 || d.ItemsDone != 40 || d.Tokens == 0 || len(d.Workers) == 0 { // a prompt and an output per sample
+				t.Errorf("summary %+v: want 40 of 40 items, tokens, workers", d)
+			}
+		}
+	}
+	if progress < 2 || summary != 1 {
+		t.Errorf("%d progress lines and %d summaries, want several and one:\n%s", progress, summary, logb)
+	}
+	noOrphans(t)
+}

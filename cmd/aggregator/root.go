@@ -57,7 +57,7 @@ type daemonFlags struct {
 	renderMemory                                           shard.ByteSize
 	renderTimeout                                          time.Duration
 	prometheusAddr                                         string
-	prometheusLinger                                       time.Duration
+	prometheusLinger, progressInterval                     time.Duration
 	coresPerWorker, drainWorkers                           int
 	readinessID                                            int64
 	streaming, earlyStopping                               bool
@@ -92,6 +92,8 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.prometheusAddr, "prometheus-addr", "", "serve Prometheus metrics on HOST:PORT at /metrics (off by default); an empty host (:9464) binds 127.0.0.1 only, 0.0.0.0:9464 all interfaces")
 	fl.DurationVar(&f.prometheusLinger, "prometheus-linger", 0, "after the final snapshot, wait up to this long for one scrape of the final numbers before exiting")
 	_ = fl.MarkHidden("prometheus-linger")
+	fl.DurationVar(&f.progressInterval, "progress-interval", 0, "interval of the drain's progress log lines when stderr is not a terminal (0 = 1s)")
+	_ = fl.MarkHidden("progress-interval")
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -133,6 +135,7 @@ func (f *daemonFlags) config() daemon.Config {
 		ReadinessID:      f.readinessID,
 		PrometheusAddr:   f.prometheusAddr,
 		PrometheusLinger: f.prometheusLinger,
+		ProgressInterval: f.progressInterval,
 	}
 }
 

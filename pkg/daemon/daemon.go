@@ -77,6 +77,8 @@ type Config struct {
 	// progress bar in place under the log lines (which must go through it
 	// too); nil logs a progress line per second instead.
 	Progress *progress.Line
+	// ProgressInterval is the interval of those log lines (0 = a second).
+	ProgressInterval time.Duration
 	// PrometheusLinger: after the final snapshot, how long the endpoint
 	// waits for one scrape of the final numbers before shutting down
 	// (0 = shut down at once).

@@ -65,7 +65,8 @@ func (o *owner) handle(out tokqueue.Outcome) {
 	o.queue.Handle(out)
 }
 
-// Progress report intervals: the terminal bar, the log line otherwise.
+// Progress report intervals: the terminal bar, the log line otherwise
+// (Config.ProgressInterval overrides the latter).
 const (
 	progressBarEvery = 100 * time.Millisecond
 	progressLogEvery = time.Second
@@ -80,9 +81,8 @@ func (o *owner) reportDrain(now time.Time) {
 		return
 	}
 	p := d.progress
-	o.log.Info("drain progress", "items_done", p.ItemsDone, "items", p.Items, "bytes_done", p.BytesDone, "bytes", p.Bytes,
-		"tokens", p.Tokens, "workers", len(p.Workers), "failed", p.Failed,
-		"percent", fmt.Sprintf("%.1f", 100*p.Fraction()), "eta_s", fmt.Sprintf("%.1f", p.ETA(now).Seconds()))
+	o.log.Info("drain progress", "percent", fmt.Sprintf("%.1f", 100*p.Fraction()),
+		"eta_s", fmt.Sprintf("%.1f", p.ETA(now).Seconds()), "drain", p)
 }
 
 // endDrainReport stops the report: the bar's last state stays on screen.
@@ -93,10 +93,15 @@ func (o *owner) endDrainReport() {
 	}
 	d.report.Stop()
 	d.report = nil
-	o.reportDrain(time.Now())
+	now := time.Now()
 	if o.cfg.Progress != nil {
+		o.reportDrain(now)
 		o.cfg.Progress.Done()
 	}
+	p := d.progress
+	el := now.Sub(d.start)
+	o.log.Info("drain summary", "elapsed_ms", el.Milliseconds(),
+		"tokens_per_s", int64(float64(p.Tokens)/max(el.Seconds(), 1e-9)), "drain", p)
 }
 
 // beginDrain starts the end-of-run drain; false when there is nothing to
@@ -122,9 +127,12 @@ func (o *owner) beginDrain() bool {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &drainRun{start: t0, cancel: cancel, done: make(chan struct{}), expired: make(chan struct{}),
 		progress: tokqueue.NewDrainProgress(b, t0)}
-	if o.cfg.Progress != nil {
+	switch {
+	case o.cfg.Progress != nil:
 		d.report = time.NewTicker(progressBarEvery)
-	} else {
+	case o.cfg.ProgressInterval > 0:
+		d.report = time.NewTicker(o.cfg.ProgressInterval)
+	default:
 		d.report = time.NewTicker(progressLogEvery)
 	}
 	if o.cfg.DrainTimeout != nil {

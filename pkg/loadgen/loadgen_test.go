@@ -16,7 +16,8 @@ func smallConfig() Config {
 }
 
 // TestScheduleShape: ordered in time, STARTED first, ENDED last, one
-// START/STOP pair per block, every issued sample completes once.
+// START/STOP pair per block (two blocks and the burst), every issued
+// sample completes once.
 func TestScheduleShape(t *testing.T) {
 	items := Schedule(smallConfig())
 	if items[0].Spec.Type != events.SessionStarted || items[len(items)-1].Spec.Type != events.SessionEnded {
@@ -29,7 +30,7 @@ func TestScheduleShape(t *testing.T) {
 		}
 		counts[it.Spec.Type]++
 	}
-	if counts[events.SessionStartPerformanceTracking] != 2 || counts[events.SessionStopPerformanceTracking] != 2 {
+	if counts[events.SessionStartPerformanceTracking] != 3 || counts[events.SessionStopPerformanceTracking] != 3 {
 		t.Errorf("tracking events: %v", counts)
 	}
 	if counts[events.SampleIssued] == 0 || counts[events.SampleIssued] != counts[events.SampleComplete] {
@@ -111,5 +112,58 @@ func TestPlayFoldsCleanly(t *testing.T) {
 	}
 	if frames < 10 {
 		t.Errorf("only %d frames: batching or session single frames broken", frames)
+	}
+}
+
+// TestTokenMix: with Tokens the run carries every input the token
+// pipeline handles: text, pre-tokenized and structured prompts (some with
+// tools), plain, reasoning and tool-call outputs; and texts are mostly
+// distinct (the queue counts a text once).
+func TestTokenMix(t *testing.T) {
+	var text, ids, chat, tools, reasoning, toolCalls, plain int
+	texts := map[string]bool{}
+	for _, it := range Schedule(smallConfig()) {
+		if it.Spec.Data == nil {
+			continue
+		}
+		d, err := events.DecodeData(it.Spec.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch it.Spec.Type {
+		case events.SampleIssued:
+			p := d.PromptData
+			switch {
+			case p.TokenIDs != nil:
+				ids++
+			case p.Text != nil:
+				text++
+				texts[*p.Text] = true
+			case p.Messages != nil:
+				chat++
+				if p.Tools != nil {
+					tools++
+				}
+			}
+		case events.SampleComplete:
+			o := d.TextModelOutput
+			switch {
+			case len(o.ToolCalls) > 0:
+				toolCalls++
+			case o.Reasoning.Truthy():
+				reasoning++
+			default:
+				plain++
+			}
+		}
+	}
+	for name, n := range map[string]int{"text": text, "token_ids": ids, "chat": chat, "tools": tools,
+		"reasoning": reasoning, "tool calls": toolCalls, "plain": plain} {
+		if n == 0 {
+			t.Errorf("no %s samples", name)
+		}
+	}
+	if len(texts) < text*9/10 {
+		t.Errorf("%d distinct text prompts of %d", len(texts), text)
 	}
 }

@@ -303,7 +303,7 @@ func TestHostileTemplates(t *testing.T) {
 		exit       int      // expected exit status (0: any)
 		procs      int      // 1: the render competes with the watchdog for the one P
 	}{
-		{"huge output", `{% for i in range(100000) %}{% for j in range(100000) %}{{ "x" * 10000000 }}{% endfor %}{% endfor %}`, []string{"render memory limit"}, ExitRenderLimit, 2},
+		{"huge output", `{% for i in range(100000) %}{% for j in range(100000) %}{{ "x" * 10000000 }}{% endfor %}{% endfor %}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 2},
 		{"huge list", `{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + ["x" * 1000000] %}{% endfor %}{{ ns.l | length }}`, []string{"render memory limit", "render timeout"}, ExitRenderLimit, 1},
 		{"long loop", `{% for i in range(3000) %}{% for j in range(3000) %}{% for k in range(3000) %}{% endfor %}{% endfor %}{% endfor %}`, []string{"render timeout: item 1 (prompt) of batch 1 ran"}, ExitRenderLimit, 1},
 	} {

@@ -43,7 +43,7 @@ func (n bertNorm) apply(dst []byte, s string, sc *scratch) ([]byte, error) {
 		buf = 1
 	}
 	if n.strip {
-		d := appendNormalized(sc.bufs[n.slot+buf][:0], cur, norm.NFD, &sc.tmp)
+		d := appendNormalized(sc.bufs[n.slot+buf][:0], cur, norm.NFD, &sc.iter)
 		sc.bufs[n.slot+buf] = d
 		b := sc.bufs[n.slot+1-buf][:0]
 		for _, r := range unsafeString(d) {

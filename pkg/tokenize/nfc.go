@@ -43,8 +43,9 @@ func isInert(r rune) bool {
 }
 
 // appendNormalized appends the form f of s (which must be valid UTF-8) to
-// dst, as HF computes it.
-func appendNormalized(dst []byte, s string, f norm.Form, tmp *[]byte) []byte {
+// dst, as HF computes it. it is the caller's scratch (x/text's Append
+// allocates its reorder buffer on every call; an Iter holds its own).
+func appendNormalized(dst []byte, s string, f norm.Form, it *norm.Iter) []byte {
 	// If x/text leaves s unchanged, so does HF: its older tables only ever
 	// make it change less.
 	if f.QuickSpanString(s) == len(s) { // (IsNormalString allocates)
@@ -55,16 +56,16 @@ func appendNormalized(dst []byte, s string, f norm.Form, tmp *[]byte) []byte {
 	start := 0
 	for i, r := range s {
 		if r >= 0x300 && isInert(r) {
-			dst = appendKnown(dst, s[start:i], f, tmp)
+			dst = appendKnown(dst, s[start:i], f, it)
 			dst = utf8.AppendRune(dst, r)
 			start = i + utf8.RuneLen(r)
 		}
 	}
-	return appendKnown(dst, s[start:], f, tmp)
+	return appendKnown(dst, s[start:], f, it)
 }
 
 // appendKnown normalizes a text without inert runes.
-func appendKnown(dst []byte, s string, f norm.Form, tmp *[]byte) []byte {
+func appendKnown(dst []byte, s string, f norm.Form, it *norm.Iter) []byte {
 	if s == "" {
 		return dst
 	}
@@ -77,12 +78,12 @@ func appendKnown(dst []byte, s string, f norm.Form, tmp *[]byte) []byte {
 			size = 1
 		}
 		if i > segStart && p.BoundaryBefore() && (!composes || leadsWithStarter(p)) {
-			dst = appendSegment(dst, s[segStart:i], f, tmp)
+			dst = appendSegment(dst, s[segStart:i], f, it)
 			segStart = i
 		}
 		i += size
 	}
-	return appendSegment(dst, s[segStart:], f, tmp)
+	return appendSegment(dst, s[segStart:], f, it)
 }
 
 // leadsWithStarter reports that the decomposition of the rune of p (if it
@@ -111,15 +112,18 @@ func ccc(r rune) uint8 {
 }
 
 // appendSegment normalizes one segment (cut at x/text boundaries).
-func appendSegment(dst []byte, seg string, f norm.Form, tmp *[]byte) []byte {
+func appendSegment(dst []byte, seg string, f norm.Form, it *norm.Iter) []byte {
 	if seg == "" {
 		return dst
 	}
 	if !longNonStarterRun(seg, f) {
-		// Through tmp: x/text's Append would renormalize across the end
-		// of dst, undoing the cuts made here.
-		*tmp = f.AppendString((*tmp)[:0], seg)
-		return append(dst, *tmp...)
+		// Through an Iter on seg alone: x/text's Append to dst would
+		// renormalize across the end of dst, undoing the cuts made here.
+		it.InitString(f, seg)
+		for !it.Done() {
+			dst = append(dst, it.Next()...)
+		}
+		return dst
 	}
 	// Textbook algorithm on the decomposed runes.
 	var runes []rune

@@ -24,7 +24,7 @@ type normalizer interface {
 type formNorm struct{ form norm.Form }
 
 func (n formNorm) apply(dst []byte, s string, sc *scratch) ([]byte, error) {
-	return appendNormalized(dst, s, n.form, &sc.tmp), nil
+	return appendNormalized(dst, s, n.form, &sc.iter), nil
 }
 func (formNorm) keepsStart() bool { return true }
 
@@ -169,23 +169,4 @@ func (n seqNorm) keepsStart() bool {
 		}
 	}
 	return true
-}
-
-// isWhiteSpace is Rust's char::is_whitespace / regex \s (White_Space).
-func isWhiteSpace(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r == ' ' || (r >= '\t' && r <= '\r')
-	}
-	return unicode.IsSpace(r)
-}
-
-// isWordChar is the Rust regex crate's Unicode \w: Alphabetic, M, Nd, Pc,
-// Join_Control.
-func isWordChar(r rune) bool {
-	if r < utf8.RuneSelf {
-		return r == '_' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')
-	}
-	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.Is(unicode.Nd, r) ||
-		unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Other_Alphabetic, r) ||
-		unicode.Is(unicode.Pc, r) || r == 0x200C || r == 0x200D
 }

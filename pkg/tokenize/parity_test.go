@@ -386,7 +386,7 @@ func parityWindow(ids []int, k int) string {
 // TestQuickParity is the tokenizer author's smoke test (a few texts per
 // model, oracle via testdata/oracle.js), kept here as they wrote it.
 func TestQuickParity(t *testing.T) {
-	for _, name := range realModels {
+	for _, name := range corpusModels() {
 		t.Run(name, func(t *testing.T) {
 			dir := modelDir(t, name)
 			tok := loadModel(t, name)

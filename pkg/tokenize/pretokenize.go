@@ -2,7 +2,6 @@ package tokenize
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/mlperf-tools/aggregator/pkg/tokenize/pretok"
@@ -281,14 +280,6 @@ func startsWithReplacement(s string, st *preStage) bool {
 	}
 	r, _ := utf8.DecodeRuneInString(s)
 	return r == st.replacementRune
-}
-
-// isNumeric is Rust's char::is_numeric (Nd, Nl, No).
-func isNumeric(r rune) bool {
-	if r < utf8.RuneSelf {
-		return '0' <= r && r <= '9'
-	}
-	return unicode.IsNumber(r)
 }
 
 // gpt2Pattern is the regex ByteLevel uses when use_regex is true.

@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"fmt"
+	"go/format"
 	"os"
 	"slices"
 	"strings"
@@ -24,6 +25,11 @@ import (
 //	    normalizes to "";
 //	  - combining mark (StripAccents): r normalizes to "";
 //	  - punctuation (Punctuation, Removed): r leaves no piece;
+//	  - word and space (Whitespace, the regex crate's \w and \s, also the
+//	    added vocabulary's): r alone leaves no piece if it is \s, "a"+r is
+//	    one piece if r is \w; char::is_whitespace (WhitespaceSplit): "a"+r+"a"
+//	    is two pieces, and must agree with \s (isWhiteSpace serves both);
+//	  - numeric (Digits, char::is_numeric): "a"+r is two pieces;
 //	  - script (UnicodeScripts): whether r cuts after "a" (Latin) and after
 //	    "一" (Han), and, for other scripts, after a representative of its
 //	    script, searching every script's representative when it does.
@@ -34,14 +40,20 @@ func TestGeneratePropOverrides(t *testing.T) {
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
-	saved := [][]runeRange{otherOverrides, punctOverrides, mnOverrides, markOverrides}
+	tables := []*[]runeRange{&otherOverrides, &punctOverrides, &mnOverrides, &markOverrides, &wordOverrides, &spaceOverrides, &numericOverrides}
+	names := []string{"otherOverrides", "punctOverrides", "mnOverrides", "markOverrides", "wordOverrides", "spaceOverrides", "numericOverrides"}
+	saved := make([][]runeRange, len(tables))
+	for i, p := range tables {
+		saved[i], *p = *p, nil
+	}
 	savedScripts := scriptOverrides
-	otherOverrides, punctOverrides, mnOverrides, markOverrides = nil, nil, nil, nil
 	scriptOverrides = nil
 	scriptsOnce.Do(initScripts)
 	scriptOvrIDs = nil
 	defer func() {
-		otherOverrides, punctOverrides, mnOverrides, markOverrides = saved[0], saved[1], saved[2], saved[3]
+		for i, p := range tables {
+			*p = saved[i]
+		}
 		scriptOverrides = savedScripts
 	}()
 
@@ -76,7 +88,8 @@ func TestGeneratePropOverrides(t *testing.T) {
 		return out
 	}
 	alone := texts(func(r rune) string { return string(r) })
-	var diff [4][]rune
+	afterA := texts(func(r rune) string { return "a" + string(r) })
+	diff := make([][]rune, len(tables))
 	// other
 	res := normalize(mk(map[string]any{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": false, "strip_accents": false, "lowercase": false}, nil),
 		texts(func(r rune) string { return "a" + string(r) + "a" }))
@@ -94,9 +107,9 @@ func TestGeneratePropOverrides(t *testing.T) {
 	}
 	// nonspacing marks
 	res = normalize(mk(map[string]any{"type": "BertNormalizer", "clean_text": false, "handle_chinese_chars": false, "strip_accents": true, "lowercase": false}, nil), alone)
-	var tmp []byte
+	var it norm.Iter
 	for i, r := range runes {
-		if d := string(appendNormalized(nil, string(r), norm.NFD, &tmp)); d != string(r) {
+		if d := string(appendNormalized(nil, string(r), norm.NFD, &it)); d != string(r) {
 			continue
 		}
 		if (res[i] == "") != isNonspacingMark(r) {
@@ -110,6 +123,32 @@ func TestGeneratePropOverrides(t *testing.T) {
 			diff[3] = append(diff[3], r)
 		}
 	}
+	// word and space (the regex crate's \w and \s, which Whitespace and
+	// the added vocabulary use): r alone leaves no piece if it is \s;
+	// "a"+r is one piece if r is \w.
+	ws := mk(nil, map[string]any{"type": "Whitespace"})
+	n1, n2 := pieces(ws, alone), pieces(ws, afterA)
+	// char::is_whitespace (WhitespaceSplit, BertPreTokenizer, clean_text,
+	// Strip): "a"+r+"a" is two pieces if r is whitespace. isWhiteSpace
+	// serves both, so the two tables must agree.
+	n3 := pieces(mk(nil, map[string]any{"type": "WhitespaceSplit"}), texts(func(r rune) string { return "a" + string(r) + "a" }))
+	// char::is_numeric (Digits): "a"+r is two pieces if r is numeric.
+	n4 := pieces(mk(nil, map[string]any{"type": "Digits", "individual_digits": false}), afterA)
+	for i, r := range runes {
+		space, word := n1[i] == 0, n1[i] == 1 && n2[i] == 1
+		if space != (n3[i] == 2) {
+			t.Fatalf("U+%04X: the regex crate's \\s (%v) and char::is_whitespace (%v) differ; isWhiteSpace cannot serve both", r, space, n3[i] == 2)
+		}
+		if word != wordChar(r) {
+			diff[4] = append(diff[4], r)
+		}
+		if space != whiteSpace(r) {
+			diff[5] = append(diff[5], r)
+		}
+		if (n4[i] == 2) != numeric(r) {
+			diff[6] = append(diff[6], r)
+		}
+	}
 	scripts := genScriptOverrides(t, runes, mk(nil, map[string]any{"type": "UnicodeScripts"}), pieces)
 
 	var b strings.Builder
@@ -117,7 +156,7 @@ func TestGeneratePropOverrides(t *testing.T) {
 	b.WriteString("package tokenize\n\n")
 	fmt.Fprintf(&b, "// Runes on which the library's character tables disagree with Go's (Unicode %s).\n", unicode.Version)
 	b.WriteString("var (\n")
-	for k, name := range []string{"otherOverrides", "punctOverrides", "mnOverrides", "markOverrides"} {
+	for k, name := range names {
 		fmt.Fprintf(&b, "\t%s = []runeRange{\n", name)
 		rs := diff[k]
 		for i := 0; i < len(rs); {
@@ -135,11 +174,15 @@ func TestGeneratePropOverrides(t *testing.T) {
 		fmt.Fprintf(&b, "\t{0x%04X, 0x%04X, %q},\n", o.lo, o.hi, o.script)
 	}
 	b.WriteString("}\n")
-	if err := os.WriteFile("propoverrides.go", []byte(b.String()), 0o644); err != nil {
+	src, err := format.Source([]byte(b.String()))
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d runes probed; overrides: other %d, punct %d, Mn %d, mark %d, script %d ranges",
-		len(runes), len(diff[0]), len(diff[1]), len(diff[2]), len(diff[3]), len(scripts))
+	if err := os.WriteFile("propoverrides.go", src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d runes probed; overrides: other %d, punct %d, Mn %d, mark %d, word %d, space %d, numeric %d, script %d ranges",
+		len(runes), len(diff[0]), len(diff[1]), len(diff[2]), len(diff[3]), len(diff[4]), len(diff[5]), len(diff[6]), len(scripts))
 }
 
 // genScriptOverrides classifies every rune with the library's
@@ -243,4 +286,15 @@ func genScriptOverrides(t *testing.T, runes []rune, path string, pieces func(str
 		out = append(out, scriptOverride{r, r, name})
 	}
 	return out
+}
+
+// isAssigned reports whether r has a general category other than Cn
+// (unicode.Categories also holds "Cn", and "C", which includes it).
+func isAssigned(r rune) bool {
+	for name, t := range unicode.Categories {
+		if len(name) == 2 && name != "Cn" && unicode.Is(t, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,13 +1,17 @@
 package tokenize
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // scratch holds reusable buffers for the components of one tokenizer,
 // indexed by slot numbers assigned when the tokenizer is loaded.
 type scratch struct {
 	bufs [][]byte
 	ints [][]int
-	tmp  []byte // exact normalization forms
+	iter norm.Iter // exact normalization forms
 }
 
 func newScratch(nbufs, nints int) *scratch {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlperf-tools/aggregator/internal/ctxsleep"
 	"github.com/mlperf-tools/aggregator/pkg/tokwork"
 )
 
@@ -132,7 +133,7 @@ func (l *Live) run() {
 				return false
 			}
 			log.Warn("live token worker failed to start; retrying", "err", err, "backoff", backoff)
-			if !sleepCtx(l.ctx, backoff) {
+			if !ctxsleep.Sleep(l.ctx, backoff) {
 				return false
 			}
 			backoff = min(2*backoff, liveMaxBackoff)
@@ -162,7 +163,7 @@ func (l *Live) run() {
 				l.setWorker(nil)
 				// Deliver the failure first (the owner re-queues now),
 				// then wait out the back-off before the next start.
-				if !l.send(Outcome{Batch: b, Err: err, Died: true, Worker: -1}) || !sleepCtx(l.ctx, backoff) {
+				if !l.send(Outcome{Batch: b, Err: err, Died: true, Worker: -1}) || !ctxsleep.Sleep(l.ctx, backoff) {
 					return
 				}
 				backoff = min(2*backoff, liveMaxBackoff)
@@ -181,17 +182,6 @@ func (l *Live) send(o Outcome) bool {
 	case l.out <- o:
 		return true
 	case <-l.ctx.Done():
-		return false
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
 		return false
 	}
 }

@@ -1,6 +1,7 @@
 package tokqueue
 
 import (
+	"log/slog"
 	"time"
 )
 
@@ -103,4 +104,16 @@ func (p *DrainProgress) Copy() *DrainProgress {
 	c := *p
 	c.Workers = append([]WorkerProgress(nil), p.Workers...)
 	return &c
+}
+
+// LogValue is the progress as a log group: the totals, the time since the
+// drain began, and the workers (a list in JSON logs), so a reader of the
+// daemon's JSON log (the demo) can rebuild it.
+func (p *DrainProgress) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Int("items", p.Items), slog.Int("items_done", p.ItemsDone),
+		slog.Int("bytes", p.Bytes), slog.Int("bytes_done", p.BytesDone),
+		slog.Int64("tokens", p.Tokens), slog.Int("failed", p.Failed),
+		slog.Int64("elapsed_ms", time.Since(p.Start).Milliseconds()),
+		slog.Any("workers", p.Workers))
 }

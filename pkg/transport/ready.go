@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"github.com/mlperf-tools/aggregator/internal/ctxsleep"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -44,7 +45,7 @@ func SendReady(ctx context.Context, endpoint string, id int64, linger time.Durat
 				return nil
 			}
 		}
-		if !sleepCtx(ctx, backoff) {
+		if !ctxsleep.Sleep(ctx, backoff) {
 			return fmt.Errorf("transport: readiness signal to %s not delivered (linger %s): %w (last attempt: %w)",
 				endpoint, linger, context.Cause(ctx), err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"github.com/mlperf-tools/aggregator/internal/ctxsleep"
 )
 
 const (
@@ -197,7 +198,7 @@ func (s *Subscriber) run() {
 				lastLog = now
 				s.log.Warn("still waiting for publisher", "waited", now.Sub(waitingSince).Round(time.Second), "err", err)
 			}
-			if !sleepCtx(s.ctx, backoff) {
+			if !ctxsleep.Sleep(s.ctx, backoff) {
 				return
 			}
 			backoff = min(2*backoff, dialBackoffMax)
@@ -347,19 +348,6 @@ func grow(b []byte, n int) []byte {
 	nb := make([]byte, len(b)+n, 2*(len(b)+n))
 	copy(nb, b)
 	return nb
-}
-
-// sleepCtx sleeps for d or until ctx is done; it reports whether the full
-// duration elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 var _ io.Closer = (*Subscriber)(nil)

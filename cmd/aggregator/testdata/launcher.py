@@ -95,6 +95,8 @@ def main():
                          "the daemon log contains TEXT COUNT times; repeatable")
     ap.add_argument("--rest-on-log", default="",
                     help="mode sigterm: once the daemon log contains this text, send the records after --stop-after")
+    ap.add_argument("--inherit-stderr", action="store_true",
+                    help="the daemon writes to this process's stderr (a terminal in tmux tests), not OUT/daemon.log")
     ap.add_argument("extra", nargs="*")
     a = ap.parse_args()
 
@@ -121,7 +123,7 @@ def main():
             "--metrics-socket", "met", "--metrics-output-dir", a.out,
             *a.extra, "--readiness-path", ready_name, "--readiness-id", "7"]
     t0 = time.monotonic()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(os.path.join(a.out, "daemon.log"), "wb"))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=None if a.inherit_stderr else open(os.path.join(a.out, "daemon.log"), "wb"))
     result = {"args": args[len(cmd):]}
     try:
         if not ready.poll(30_000):

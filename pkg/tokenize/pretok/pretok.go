@@ -8,9 +8,9 @@
 // Character classes use Go's unicode tables, as regexp2 does: \p{L}, \p{N},
 // \p{M}, \p{P}, \p{S} and the letter subcategories are the unicode package's
 // categories, and \s is unicode.IsSpace (Unicode White_Space) — except for
-// the runes listed in unicode_hf.go: Go has Unicode 15.0, the HF library's
-// Oniguruma Unicode 16.0, and the scanners follow HF on the 5,812 runes
-// assigned since (regexp2, and so the fallback, does not). Case-insensitive
+// the runes listed in unicode_hf.go: Go 1.27 has Unicode 17.0, the HF
+// library's Oniguruma Unicode 16.0, and the scanners follow HF on the 4,804
+// runes whose class differs (regexp2, and so the fallback, does not). Case-insensitive
 // contractions, (?i:'s|'t|'re|'ve|'m|'ll|'d), follow Oniguruma's Unicode case
 // folding as the HF library does: "'ſ" (U+017F) is a contraction. regexp2
 // alone would not match it; the fallback rewrites that group (see

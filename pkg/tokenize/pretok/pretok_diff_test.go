@@ -71,8 +71,7 @@ func randomRuneOf(rng *rand.Rand, rt *unicode.RangeTable) rune {
 }
 
 // hfOverridden reports whether r is one of the runes whose class in the HF
-// library differs from Go's (and so regexp2's): Unicode 15.1 and 16.0
-// additions.
+// library differs from Go's (and so regexp2's): Unicode 17.0 additions and changes.
 func hfOverridden(r rune) bool {
 	for _, o := range hfOverrides {
 		if r >= o.lo && r <= o.hi {

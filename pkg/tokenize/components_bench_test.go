@@ -1,0 +1,64 @@
+package tokenize
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"testing"
+
+	"github.com/mlperf-tools/aggregator/internal/tokcorpus"
+)
+
+// BenchmarkCountComponents: single-goroutine tokens/s and allocations of
+// the normalizers and pre-tokenizers that decide per character with the
+// library's tables (\w and \s, punctuation, scripts, Bert's classes,
+// grapheme clusters), on the hard corpus's non-English texts (CJK, RTL,
+// Indic, Thai, emoji, combining marks, Unicode edge cases).
+//
+//	go test -run '^$' -bench CountComponents -benchmem -cpu 1 ./pkg/tokenize/
+func BenchmarkCountComponents(b *testing.B) {
+	var texts []string
+	for _, c := range tokcorpus.Small(tokcorpus.DefaultSeed) {
+		switch c.Category {
+		case "cjk", "rtl-indic-thai", "emoji", "combining", "unicode-edge", "class-boundary":
+			texts = append(texts, c.Text)
+		}
+	}
+	bert := map[string]any{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": nil, "lowercase": true}
+	variants := []struct {
+		name string
+		o    synthOpts
+	}{
+		{"whitespace", synthOpts{preTokenizer: map[string]any{"type": "Whitespace"}}},
+		{"whitespacesplit", synthOpts{preTokenizer: map[string]any{"type": "WhitespaceSplit"}}},
+		{"bert", synthOpts{normalizer: bert, preTokenizer: map[string]any{"type": "BertPreTokenizer"}}},
+		{"digits_scripts", synthOpts{preTokenizer: map[string]any{"type": "Sequence", "pretokenizers": []any{
+			map[string]any{"type": "Digits", "individual_digits": true}, map[string]any{"type": "UnicodeScripts"}}}}},
+		{"precompiled", synthOpts{normalizer: map[string]any{"type": "Precompiled", "precompiled_charsmap": base64.StdEncoding.EncodeToString(nmtNFKC(b))},
+			preTokenizer: map[string]any{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}}},
+	}
+	for _, v := range variants {
+		v.o.byteFallback = true
+		tok, err := Parse(must(json.Marshal(synthJSON(v.o))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, cached := range []bool{true, false} {
+			label := "cache"
+			c := tok.NewCounter()
+			if !cached {
+				label, c = "nocache", tok.NewCounterNoCache()
+			}
+			b.Run(v.name+"/"+label, func(b *testing.B) {
+				for _, s := range texts {
+					c.Count(s)
+				}
+				tokens := 0
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					tokens += c.Count(texts[i%len(texts)])
+				}
+				b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tok/s")
+			})
+		}
+	}
+}
