@@ -2,7 +2,10 @@
 # Installs the real peers the tests use: from Debian's packages libzmq via
 # python3-zmq (publisher/subscriber peers), python3-msgpack (wire checks),
 # python3-numpy (percentile/histogram oracle), python3-jinja2 (chat-template
-# oracle), tmux, chromium (headless screenshot of the HTML report); from npm
+# oracle), tmux, chromium (headless screenshot of the HTML report),
+# prometheus (the real server and promtool for deploy/prometheus; its
+# system service is not started: the tests run their own on a free
+# loopback port with their own data directory); from npm
 # the Hugging Face
 # tokenizers library (the official Rust binding, token-count oracle), OpenAI's
 # tiktoken (its Rust core as WASM, the oracle for tiktoken rank files) and
@@ -23,6 +26,7 @@ need=()
 "$py" -c 'import jinja2' 2>/dev/null || need+=(python3-jinja2)
 command -v tmux >/dev/null || need+=(tmux)
 command -v chromium >/dev/null || need+=(chromium)
+{ command -v prometheus && command -v promtool; } >/dev/null || need+=(prometheus)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -31,6 +35,22 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Debian's prometheus package would start its service (port 9090) from its
+# postinst: a policy-rc.d that denies every start keeps it stopped, and
+# the unit is disabled afterwards so no boot starts it either.
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [[ " ${need[*]} " == *" prometheus "* ]] && [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  own_policy=1
+fi
+cleanup() { if [ -n "$own_policy" ]; then rm -f "$policy"; fi; }
+trap cleanup EXIT
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if [[ " ${need[*]} " == *" prometheus "* ]]; then
+  if command -v deb-systemd-helper >/dev/null; then deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true; fi
+  if command -v update-rc.d >/dev/null; then update-rc.d prometheus disable >/dev/null 2>&1 || true; fi
+fi
 echo "install-deps: installed ${need[*]}"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +72,29 @@ next:
 		}
 	}
 	return math.NaN()
+}
+
+// sample returns the value of one sample as Prometheus stores it: a
+// counter's or gauge's value, a summary's NAME_sum and NAME_count, and
+// its quantiles (NAME with a quantile label); NaN when absent.
+func (s promScrape) sample(name string, labels ...string) float64 {
+	for _, suffix := range []string{"_sum", "_count"} {
+		base, ok := strings.CutSuffix(name, suffix)
+		if f := s[base]; ok && f != nil && f.GetType() == dto.MetricType_SUMMARY && len(f.GetMetric()) == 1 {
+			if suffix == "_sum" {
+				return f.GetMetric()[0].GetSummary().GetSampleSum()
+			}
+			return float64(f.GetMetric()[0].GetSummary().GetSampleCount())
+		}
+	}
+	if f := s[name]; f != nil && f.GetType() == dto.MetricType_SUMMARY && len(labels) == 2 && labels[0] == "quantile" {
+		q, err := strconv.ParseFloat(labels[1], 64)
+		if err != nil {
+			return math.NaN()
+		}
+		return s.quantile(name, q)
+	}
+	return s.get(name, labels...)
 }
 
 // quantile returns a summary family's quantile (NaN when absent).
@@ -165,7 +188,7 @@ func (w *promWatcher) check(t *testing.T, out string) promScrape {
 	prev := map[string]float64{}
 	var quantiles bool
 	for i, s := range w.scrapes {
-		for _, n := range []string{"aggregator_total_samples_issued", "aggregator_total_samples_completed",
+		for _, n := range []string{"aggregator_samples_issued_total", "aggregator_samples_completed_total",
 			"aggregator_events_decoded_total", "aggregator_frames_received_total"} {
 			v := s.get(n)
 			if v < prev[n] {
@@ -175,7 +198,7 @@ func (w *promWatcher) check(t *testing.T, out string) promScrape {
 				prev[n] = v
 			}
 		}
-		if s.get("aggregator_sample_latency_ns") > 0 && !math.IsNaN(s.quantile("aggregator_sample_latency_ns", 0.99)) {
+		if s.get("aggregator_sample_latency_seconds") > 0 && !math.IsNaN(s.quantile("aggregator_sample_latency_seconds", 0.99)) {
 			quantiles = true
 		}
 	}
@@ -194,7 +217,7 @@ func (w *promWatcher) check(t *testing.T, out string) promScrape {
 	}
 	var live int
 	for _, s := range w.scrapes {
-		if s.state() == "live" && s.get("aggregator_total_samples_issued") > 0 {
+		if s.state() == "live" && s.get("aggregator_samples_issued_total") > 0 {
 			live++
 		}
 	}
@@ -211,32 +234,10 @@ func (w *promWatcher) check(t *testing.T, out string) promScrape {
 	if last.state() != "complete" {
 		t.Fatalf("last scrape state %q, want complete (the final snapshot)", last.state())
 	}
-	var file map[string]any
-	b, _ := os.ReadFile(filepath.Join(out, "final_snapshot.json"))
-	if err := json.Unmarshal(b, &file); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range file["metrics"].([]any) {
-		mm := m.(map[string]any)
-		name := "aggregator_" + mm["name"].(string)
-		switch mm["type"] {
-		case "counter":
-			if got, want := last.get(name), mm["value"].(float64); got != want {
-				t.Errorf("final %s = %v, final_snapshot.json %v", name, got, want)
-			}
-		case "series":
-			if got, want := last.get(name), mm["count"].(float64); got != want {
-				t.Errorf("final %s count = %v, final_snapshot.json %v", name, got, want)
-			}
-			if mm["count"].(float64) > 0 {
-				if got, want := last.quantile(name, 0.5), mm["percentiles"].(map[string]any)["50.0"].(float64); got != want {
-					t.Errorf("final %s p50 = %v, final_snapshot.json %v", name, got, want)
-				}
-			}
+	for _, w := range finalSamples(t, out) {
+		if got := last.sample(w.name, w.labels...); got != w.value && !(math.IsNaN(got) && math.IsNaN(w.value)) {
+			t.Errorf("final %s%v = %v, final_snapshot.json %v", w.name, w.labels, got, w.value)
 		}
-	}
-	if got, want := last.get("aggregator_n_pending_tasks"), file["n_pending_tasks"].(float64); got != want {
-		t.Errorf("final n_pending_tasks %v, file %v", got, want)
 	}
 	return last
 }

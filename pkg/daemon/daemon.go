@@ -167,7 +167,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	var exp *promexport.Exporter
 	if cfg.PrometheusAddr != "" {
 		var err error
-		if exp, err = promexport.Start(cfg.PrometheusAddr, log); err != nil {
+		if exp, err = promexport.Start(cfg.PrometheusAddr, cfg.runInfo(), log); err != nil {
 			return fmt.Errorf("--prometheus-addr %s: %w", cfg.PrometheusAddr, err)
 		}
 		log.Info("prometheus endpoint", "addr", exp.Addr(), "path", promexport.Path)

@@ -27,6 +27,9 @@ func (o *owner) export(snap *snapshot.Snapshot) {
 	if o.queue != nil {
 		h.Tokens, h.TokenQueue, h.TokenQueueLen = true, o.queue.Stats(), o.queue.Len()
 	}
+	if o.drain != nil {
+		h.Drain = o.drain.progress.Copy()
+	}
 	o.exp.Publish(snap, o.agg.State(), &h)
 }
 
@@ -36,5 +39,19 @@ func isClosed(c <-chan struct{}) bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// runInfo is the run's identity for aggregator_run_info: what the
+// benchmark's command line says about this run.
+func (c *Config) runInfo() promexport.RunInfo {
+	return promexport.RunInfo{
+		MetricsOutputDir: c.MetricsOutputDir,
+		SocketDir:        c.SocketDir,
+		SocketName:       c.SocketName,
+		MetricsSocket:    c.MetricsSocket,
+		ReadinessID:      c.ReadinessID,
+		Tokenizer:        c.Tokenizer,
+		Streaming:        c.Streaming,
 	}
 }

@@ -108,7 +108,7 @@ func BenchmarkPublishLive(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sub.Close()
-	exp, err := promexport.Start("127.0.0.1:0", log)
+	exp, err := promexport.Start("127.0.0.1:0", promexport.RunInfo{}, log)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,11 +1,15 @@
 package promexport
 
 import (
+	"runtime"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mlperf-tools/aggregator/pkg/snapshot"
+	"github.com/mlperf-tools/aggregator/pkg/tokqueue"
 )
 
 // fixedNames are the names of the metrics below; a snapshot name that
@@ -22,7 +26,7 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 var (
 	dState    = desc("state", "Session state of the latest snapshot: 1 for the current state, 0 for the others.", "state")
 	dPending  = desc("n_pending_tasks", "Token work enqueued and not yet recorded (the snapshot's n_pending_tasks).")
-	dSnapshot = desc("snapshot_counter", "The latest snapshot's counter field (snapshots built so far).")
+	dSnapshot = desc("snapshot_sequence", "The latest snapshot's counter field: its sequence number (snapshots built so far).")
 	dSnapTime = desc("snapshot_timestamp_seconds", "Wall-clock time the latest numbers were published (Unix seconds).")
 )
 
@@ -57,6 +61,72 @@ var (
 	dTokFallbacks = desc("token_chat_fallbacks_total", "Structured items counted through upstream's fallback text.")
 	dTokCulprits  = desc("token_live_culprits_total", "Items given up after killing the live worker twice.")
 )
+
+// The drain's progress (once the end-of-run drain began; labelled per
+// worker: worker="0".., cpus="0-7").
+var (
+	dDrainItems       = desc("drain_items", "Distinct token payloads in the end-of-run drain batch.")
+	dDrainItemsDone   = desc("drain_items_processed_total", "Drain payloads answered by the workers (counted or failed).")
+	dDrainItemsFailed = desc("drain_items_failed_total", "Drain payloads that failed for good (they stay pending).")
+	dDrainBytes       = desc("drain_bytes", "Total length of the drain batch's payloads.")
+	dDrainBytesDone   = desc("drain_processed_bytes_total", "Length of the drain payloads answered so far.")
+	dDrainTokens      = desc("drain_tokens_total", "Tokens counted in the drain.")
+	dDrainRatio       = desc("drain_progress_ratio", "Share of the drain batch's bytes answered (0 to 1; the daemon's progress bar).")
+	dDrainETA         = desc("drain_eta_seconds", "Time left in the drain at the rate so far (0 when done or not yet counting).")
+	dDrainElapsed     = desc("drain_elapsed_seconds", "Time since the drain began, at the latest publish.")
+	dDrainWorkers     = desc("drain_workers", "Drain workers planned (one per CPU block).")
+	dWorkerItems      = desc("drain_worker_items", "Drain payloads in the worker's chunk.", "worker", "cpus")
+	dWorkerItemsDone  = desc("drain_worker_items_processed_total", "Drain payloads of the worker's chunk answered.", "worker", "cpus")
+	dWorkerBytes      = desc("drain_worker_bytes", "Total length of the worker's chunk.", "worker", "cpus")
+	dWorkerBytesDone  = desc("drain_worker_processed_bytes_total", "Length of the worker's answered payloads.", "worker", "cpus")
+	dWorkerTokens     = desc("drain_worker_tokens_total", "Tokens the worker counted.", "worker", "cpus")
+	dWorkerRestarts   = desc("drain_worker_restarts_total", "Times the worker was restarted on its block after it died.", "worker", "cpus")
+)
+
+// Identity.
+var (
+	dBuildInfo = desc("build_info", "The aggregator build: always 1, the build in the labels.", "version", "revision", "goversion")
+	dRunInfo   = desc("run_info", "The run this daemon serves: always 1, its command line's identity in the labels.",
+		"metrics_output_dir", "socket_dir", "socket_name", "metrics_socket", "readiness_id", "tokenizer", "streaming")
+)
+
+// buildInfo is the aggregator_build_info sample of this binary.
+var buildInfo = func() prometheus.Metric {
+	version, revision := "(devel)", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		dirty := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if dirty && revision != "unknown" {
+			revision += "-dirty"
+		}
+	}
+	return gauge(dBuildInfo, 1, version, revision, runtime.Version())
+}()
+
+// RunInfo is the run's identity, from the daemon's command line: the
+// labels of aggregator_run_info. (Prometheus's scrape config adds the
+// run label that dashboards select on; see deploy/prometheus.)
+type RunInfo struct {
+	MetricsOutputDir, SocketDir, SocketName, MetricsSocket string
+	ReadinessID                                            int64
+	Tokenizer                                              string
+	Streaming                                              bool
+}
+
+func (r RunInfo) metric() prometheus.Metric {
+	return gauge(dRunInfo, 1, r.MetricsOutputDir, r.SocketDir, r.SocketName, r.MetricsSocket,
+		strconv.FormatInt(r.ReadinessID, 10), r.Tokenizer, strconv.FormatBool(r.Streaming))
+}
 
 // Token worker lanes (labelled lane="live"|"drain").
 var (
@@ -97,6 +167,10 @@ func b2f(b bool) float64 {
 // nothing else.
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	e := c.e
+	ch <- buildInfo
+	if e.runInfo != nil {
+		ch <- e.runInfo
+	}
 	ch <- gauge(dUptime, time.Since(e.start).Seconds())
 	v := e.cur.Load()
 	if v == nil {
@@ -117,10 +191,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		for i, cl := range l.counters {
 			switch {
 			case cl.desc == nil:
-			case cl.gauge:
-				ch <- gauge(cl.desc, v.counters[i])
+			case cl.label != "":
+				ch <- prometheus.MustNewConstMetric(cl.desc, cl.kind, v.counters[i], cl.label)
 			default:
-				ch <- counter(cl.desc, v.counters[i])
+				ch <- prometheus.MustNewConstMetric(cl.desc, cl.kind, v.counters[i])
 			}
 		}
 		for i := range l.series {
@@ -128,15 +202,14 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			if sl.summary == nil {
 				continue
 			}
-			q := make(map[float64]float64, nq)
+			q := make(map[float64]float64, nq+2)
+			q[0], q[1] = sv.min, sv.max
 			for k, j := range sl.qidx {
 				if j >= 0 {
 					q[quantiles[k].q] = sv.q[k]
 				}
 			}
 			ch <- prometheus.MustNewConstSummary(sl.summary, sv.count, sv.sum, q)
-			ch <- gauge(sl.min, sv.min)
-			ch <- gauge(sl.max, sv.max)
 		}
 	}
 
@@ -172,8 +245,35 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- counter(dTokFallbacks, float64(t.Fallbacks))
 		ch <- counter(dTokCulprits, float64(t.Culprits))
 	}
+	if d := h.Drain; d != nil {
+		collectDrain(ch, v, d)
+	}
 	collectLane(ch, "live", &e.Live, h.LiveLane)
 	collectLane(ch, "drain", &e.Drain, h.DrainLane)
+}
+
+// collectDrain reports the drain's progress as of v's publish.
+func collectDrain(ch chan<- prometheus.Metric, v *Value, d *tokqueue.DrainProgress) {
+	ch <- gauge(dDrainItems, float64(d.Items))
+	ch <- counter(dDrainItemsDone, float64(d.ItemsDone))
+	ch <- counter(dDrainItemsFailed, float64(d.Failed))
+	ch <- gauge(dDrainBytes, float64(d.Bytes))
+	ch <- counter(dDrainBytesDone, float64(d.BytesDone))
+	ch <- counter(dDrainTokens, float64(d.Tokens))
+	ch <- gauge(dDrainRatio, v.drainRatio)
+	ch <- gauge(dDrainETA, v.drainETA.Seconds())
+	ch <- gauge(dDrainElapsed, max(v.at.Sub(d.Start), 0).Seconds())
+	ch <- gauge(dDrainWorkers, float64(len(d.Workers)))
+	for i := range d.Workers {
+		w := &d.Workers[i]
+		id, cpus := strconv.Itoa(i), w.CPUs
+		ch <- gauge(dWorkerItems, float64(w.To-w.From), id, cpus)
+		ch <- counter(dWorkerItemsDone, float64(w.ItemsDone), id, cpus)
+		ch <- gauge(dWorkerBytes, float64(w.Bytes), id, cpus)
+		ch <- counter(dWorkerBytesDone, float64(w.BytesDone), id, cpus)
+		ch <- counter(dWorkerTokens, float64(w.Tokens), id, cpus)
+		ch <- counter(dWorkerRestarts, float64(w.Restarts), id, cpus)
+	}
 }
 
 // collectLane reports one lane; active says whether the owner runs it.

@@ -3,7 +3,13 @@
 // (github.com/prometheus/client_golang): the counters, series quantiles,
 // state and n_pending_tasks of the latest snapshot, the daemon's own
 // health (events, decode errors, frames, token queue and workers,
-// snapshot publisher), and the standard Go and process collectors.
+// snapshot publisher), the drain's progress, the run's identity and the
+// build (info metrics), and the standard Go and process collectors.
+//
+// Names follow the Prometheus naming rules (base units, _total on
+// counters): a snapshot name maps onto its metric by counterMetric and
+// seriesMetric ("total_samples_issued" → aggregator_samples_issued_total,
+// "ttft_ns" → the summary aggregator_ttft_seconds).
 //
 // Ownership: the HTTP handler never reads the owner goroutine's state.
 // The owner calls Publish (after each live snapshot and after the final
@@ -64,8 +70,9 @@ type Exporter struct {
 	// Live and Drain count the token lanes' workers (see Lane.Wrap).
 	Live, Drain Lane
 
-	start time.Time
-	cur   atomic.Pointer[Value]
+	start   time.Time
+	runInfo prometheus.Metric // aggregator_run_info; nil without a run
+	cur     atomic.Pointer[Value]
 
 	// finalServed is closed once a scrape has collected a final Value.
 	finalServed chan struct{}
@@ -81,8 +88,9 @@ type Exporter struct {
 }
 
 // Start binds addr (see ResolveAddr) and serves GET /metrics in the
-// background. A bad address or a bind failure is returned as is.
-func Start(addr string, log *slog.Logger) (*Exporter, error) {
+// background, for the run run identifies. A bad address or a bind failure
+// is returned as is.
+func Start(addr string, run RunInfo, log *slog.Logger) (*Exporter, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -94,7 +102,7 @@ func Start(addr string, log *slog.Logger) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Exporter{start: time.Now(), finalServed: make(chan struct{}), ln: ln, served: make(chan struct{}), log: log}
+	e := &Exporter{start: time.Now(), runInfo: run.metric(), finalServed: make(chan struct{}), ln: ln, served: make(chan struct{}), log: log}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),

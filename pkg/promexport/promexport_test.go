@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -35,6 +37,8 @@ func knownSnapshot() *snapshot.Snapshot {
 		Counters: []snapshot.Counter{
 			{Name: "total_samples_issued", Value: snapshot.Int(120)},
 			{Name: "total_samples_completed", Value: snapshot.Int(100)},
+			{Name: "tracked_finish_reason_stop", Value: snapshot.Int(90)},
+			{Name: "tracked_finish_reason_length", Value: snapshot.Int(10)},
 			{Name: "tracked_duration_ns", Value: snapshot.Int(2_500_000_000)},
 		}}
 	lat := snapshot.Series{Name: "sample_latency_ns", Count: 100, Total: snapshot.Int(5_000_000),
@@ -77,33 +81,37 @@ const goldenText = `
 # HELP aggregator_n_pending_tasks Token work enqueued and not yet recorded (the snapshot's n_pending_tasks).
 # TYPE aggregator_n_pending_tasks gauge
 aggregator_n_pending_tasks 3
-# HELP aggregator_osl Snapshot series osl: quantiles (live HDR view; exact in the final snapshot), count and total.
-# TYPE aggregator_osl summary
-aggregator_osl{quantile="0.5"} NaN
-aggregator_osl{quantile="0.9"} NaN
-aggregator_osl{quantile="0.95"} NaN
-aggregator_osl{quantile="0.99"} NaN
-aggregator_osl{quantile="0.999"} NaN
-aggregator_osl_sum 0
-aggregator_osl_count 0
-# HELP aggregator_sample_latency_ns Snapshot series sample_latency_ns: quantiles (live HDR view; exact in the final snapshot), count and total.
-# TYPE aggregator_sample_latency_ns summary
-aggregator_sample_latency_ns{quantile="0.5"} 5000
-aggregator_sample_latency_ns{quantile="0.9"} 8000
-aggregator_sample_latency_ns{quantile="0.95"} 9000
-aggregator_sample_latency_ns{quantile="0.99"} 11000
-aggregator_sample_latency_ns{quantile="0.999"} 12000
-aggregator_sample_latency_ns_sum 5e+06
-aggregator_sample_latency_ns_count 100
-# HELP aggregator_sample_latency_ns_max Snapshot series sample_latency_ns: maximum.
-# TYPE aggregator_sample_latency_ns_max gauge
-aggregator_sample_latency_ns_max 99000
-# HELP aggregator_sample_latency_ns_min Snapshot series sample_latency_ns: minimum.
-# TYPE aggregator_sample_latency_ns_min gauge
-aggregator_sample_latency_ns_min 1000
-# HELP aggregator_snapshot_counter The latest snapshot's counter field (snapshots built so far).
-# TYPE aggregator_snapshot_counter gauge
-aggregator_snapshot_counter 7
+# HELP aggregator_osl_tokens Snapshot series osl: quantiles 0.5 to 0.999 (the live HDR view; exact in the final snapshot), 0 the minimum and 1 the maximum, count and total.
+# TYPE aggregator_osl_tokens summary
+aggregator_osl_tokens{quantile="0"} NaN
+aggregator_osl_tokens{quantile="0.5"} NaN
+aggregator_osl_tokens{quantile="0.9"} NaN
+aggregator_osl_tokens{quantile="0.95"} NaN
+aggregator_osl_tokens{quantile="0.99"} NaN
+aggregator_osl_tokens{quantile="0.999"} NaN
+aggregator_osl_tokens{quantile="1"} NaN
+aggregator_osl_tokens_sum 0
+aggregator_osl_tokens_count 0
+# HELP aggregator_sample_latency_seconds Snapshot series sample_latency_ns in seconds: quantiles 0.5 to 0.999 (the live HDR view; exact in the final snapshot), 0 the minimum and 1 the maximum, count and total.
+# TYPE aggregator_sample_latency_seconds summary
+aggregator_sample_latency_seconds{quantile="0"} 1e-06
+aggregator_sample_latency_seconds{quantile="0.5"} 5e-06
+aggregator_sample_latency_seconds{quantile="0.9"} 8e-06
+aggregator_sample_latency_seconds{quantile="0.95"} 9e-06
+aggregator_sample_latency_seconds{quantile="0.99"} 1.1e-05
+aggregator_sample_latency_seconds{quantile="0.999"} 1.2e-05
+aggregator_sample_latency_seconds{quantile="1"} 9.9e-05
+aggregator_sample_latency_seconds_sum 0.005
+aggregator_sample_latency_seconds_count 100
+# HELP aggregator_samples_completed_total Snapshot counter total_samples_completed (latest live or final snapshot).
+# TYPE aggregator_samples_completed_total counter
+aggregator_samples_completed_total 100
+# HELP aggregator_samples_issued_total Snapshot counter total_samples_issued (latest live or final snapshot).
+# TYPE aggregator_samples_issued_total counter
+aggregator_samples_issued_total 120
+# HELP aggregator_snapshot_sequence The latest snapshot's counter field: its sequence number (snapshots built so far).
+# TYPE aggregator_snapshot_sequence gauge
+aggregator_snapshot_sequence 7
 # HELP aggregator_state Session state of the latest snapshot: 1 for the current state, 0 for the others.
 # TYPE aggregator_state gauge
 aggregator_state{state="complete"} 0
@@ -111,24 +119,24 @@ aggregator_state{state="draining"} 0
 aggregator_state{state="initialize"} 0
 aggregator_state{state="interrupted"} 0
 aggregator_state{state="live"} 1
-# HELP aggregator_total_samples_completed Snapshot counter total_samples_completed (latest live or final snapshot).
-# TYPE aggregator_total_samples_completed counter
-aggregator_total_samples_completed 100
-# HELP aggregator_total_samples_issued Snapshot counter total_samples_issued (latest live or final snapshot).
-# TYPE aggregator_total_samples_issued counter
-aggregator_total_samples_issued 120
-# HELP aggregator_tpot_ns Snapshot series tpot_ns: quantiles (live HDR view; exact in the final snapshot), count and total.
-# TYPE aggregator_tpot_ns summary
-aggregator_tpot_ns{quantile="0.5"} 2.25
-aggregator_tpot_ns{quantile="0.9"} 2.25
-aggregator_tpot_ns{quantile="0.95"} 2.25
-aggregator_tpot_ns{quantile="0.99"} 2.25
-aggregator_tpot_ns{quantile="0.999"} 2.25
-aggregator_tpot_ns_sum 3.5
-aggregator_tpot_ns_count 2
-# HELP aggregator_tracked_duration_ns Snapshot counter tracked_duration_ns (latest live or final snapshot; a duration set from event times, so a gauge).
-# TYPE aggregator_tracked_duration_ns gauge
-aggregator_tracked_duration_ns 2.5e+09
+# HELP aggregator_tpot_seconds Snapshot series tpot_ns in seconds: quantiles 0.5 to 0.999 (the live HDR view; exact in the final snapshot), 0 the minimum and 1 the maximum, count and total.
+# TYPE aggregator_tpot_seconds summary
+aggregator_tpot_seconds{quantile="0"} 1.25e-09
+aggregator_tpot_seconds{quantile="0.5"} 2.25e-09
+aggregator_tpot_seconds{quantile="0.9"} 2.25e-09
+aggregator_tpot_seconds{quantile="0.95"} 2.25e-09
+aggregator_tpot_seconds{quantile="0.99"} 2.25e-09
+aggregator_tpot_seconds{quantile="0.999"} 2.25e-09
+aggregator_tpot_seconds{quantile="1"} 2.25e-09
+aggregator_tpot_seconds_sum 3.5e-09
+aggregator_tpot_seconds_count 2
+# HELP aggregator_tracked_duration_seconds Snapshot counter tracked_duration_ns in seconds (latest live or final snapshot; a duration set from event times, so a gauge).
+# TYPE aggregator_tracked_duration_seconds gauge
+aggregator_tracked_duration_seconds 2.5
+# HELP aggregator_tracked_finish_reasons_total Snapshot counters tracked_finish_reason_REASON: tracked samples completed with each finish reason (latest live or final snapshot).
+# TYPE aggregator_tracked_finish_reasons_total counter
+aggregator_tracked_finish_reasons_total{reason="length"} 10
+aggregator_tracked_finish_reasons_total{reason="stop"} 90
 # HELP aggregator_decode_errors_total Malformed or dropped event payloads (malformed ones count as error.generic).
 # TYPE aggregator_decode_errors_total counter
 aggregator_decode_errors_total 2
@@ -179,13 +187,28 @@ aggregator_token_workers_running{lane="live"} 1
 // goldenNames are the families goldenText pins (time-dependent ones are
 // checked separately).
 var goldenNames = []string{
-	"aggregator_n_pending_tasks", "aggregator_osl", "aggregator_sample_latency_ns", "aggregator_sample_latency_ns_max",
-	"aggregator_sample_latency_ns_min", "aggregator_snapshot_counter", "aggregator_state", "aggregator_total_samples_completed",
-	"aggregator_total_samples_issued", "aggregator_tpot_ns", "aggregator_tracked_duration_ns", "aggregator_decode_errors_total",
-	"aggregator_events_decoded_total", "aggregator_frames_dropped_total", "aggregator_frames_received_total",
-	"aggregator_publisher_frames_dropped_total", "aggregator_publisher_peers", "aggregator_publisher_queued_frames",
-	"aggregator_token_cache_hit_ratio", "aggregator_token_queue_length", "aggregator_token_worker_restarts_total",
-	"aggregator_token_worker_state", "aggregator_token_workers_running",
+	"aggregator_n_pending_tasks",
+	"aggregator_osl_tokens",
+	"aggregator_sample_latency_seconds",
+	"aggregator_samples_completed_total",
+	"aggregator_samples_issued_total",
+	"aggregator_snapshot_sequence",
+	"aggregator_state",
+	"aggregator_tpot_seconds",
+	"aggregator_tracked_duration_seconds",
+	"aggregator_tracked_finish_reasons_total",
+	"aggregator_decode_errors_total",
+	"aggregator_events_decoded_total",
+	"aggregator_frames_dropped_total",
+	"aggregator_frames_received_total",
+	"aggregator_publisher_frames_dropped_total",
+	"aggregator_publisher_peers",
+	"aggregator_publisher_queued_frames",
+	"aggregator_token_cache_hit_ratio",
+	"aggregator_token_queue_length",
+	"aggregator_token_worker_restarts_total",
+	"aggregator_token_worker_state",
+	"aggregator_token_workers_running",
 }
 
 // nopWorker is a tokwork.Worker that counts nothing.
@@ -233,7 +256,7 @@ func TestCollectorBeforeFirstSnapshot(t *testing.T) {
 	if got := value(t, fams, "aggregator_events_decoded_total"); got != 3 {
 		t.Errorf("events = %v", got)
 	}
-	for _, n := range []string{"aggregator_n_pending_tasks", "aggregator_total_samples_issued", "aggregator_token_queue_length"} {
+	for _, n := range []string{"aggregator_n_pending_tasks", "aggregator_samples_issued_total", "aggregator_token_queue_length", "aggregator_drain_items"} {
 		if _, ok := fams[n]; ok {
 			t.Errorf("%s exported without a snapshot / tokenizer", n)
 		}
@@ -253,13 +276,13 @@ func TestPublishCopiesAndRates(t *testing.T) {
 	l1 := e.cur.Load().layout
 	time.Sleep(20 * time.Millisecond)
 	s.Counters[0].Value = snapshot.Int(999)
-	s.Series[0].Percentiles[7].Value = 1
+	s.Series[0].Percentiles[7].Value = 2e9 // ns
 	e.Publish(s, s.State, &Health{Events: 1100})
 	v := e.cur.Load()
 	if v.layout != l1 {
 		t.Error("layout rebuilt for an unchanged shape")
 	}
-	if v.counters[0] != 999 || v.series[0].q[0] != 1 {
+	if v.counters[0] != 999 || v.series[0].q[0] != 2 {
 		t.Errorf("second value not refreshed: %v %v", v.counters[0], v.series[0].q[0])
 	}
 	s.Counters[0].Value = snapshot.Int(5)
@@ -283,21 +306,185 @@ func TestPublishCopiesAndRates(t *testing.T) {
 func TestNameClashesAreSkipped(t *testing.T) {
 	e := newExporter()
 	s := &snapshot.Snapshot{State: snapshot.Live, Counters: []snapshot.Counter{
-		{Name: "uptime_seconds", Value: snapshot.Int(1)},
+		{Name: "events_decoded", Value: snapshot.Int(1)}, // → events_decoded_total, ours
 		{Name: "a-b", Value: snapshot.Int(2)},
 		{Name: "a_b", Value: snapshot.Int(3)},
-		{Name: "x_count", Value: snapshot.Int(4)},
-	}, Series: []snapshot.Series{{Name: "x", Count: 1}}}
-	e.Publish(s, s.State, &Health{})
+		{Name: "y_ns", Value: snapshot.Int(4e9)},
+		{Name: "tracked_finish_reason_stop", Value: snapshot.Int(5)},
+		{Name: "tracked_finish_reason_stop", Value: snapshot.Int(6)},
+	}, Series: []snapshot.Series{{Name: "a_b_total", Count: 1}, {Name: "y_seconds", Count: 1}, {Name: "z", Count: 1}}}
+	e.Publish(s, s.State, &Health{Events: 7})
 	fams := gather(t, e)
-	if got := value(t, fams, "aggregator_a_b"); got != 2 {
-		t.Errorf("aggregator_a_b = %v, want the first (2)", got)
+	if got := value(t, fams, "aggregator_events_decoded_total"); got != 7 {
+		t.Errorf("aggregator_events_decoded_total = %v, want ours (7)", got)
 	}
-	if _, ok := fams["aggregator_x"]; ok {
-		t.Error("series x exported although x_count is taken")
+	if got := value(t, fams, "aggregator_a_b_total"); got != 2 {
+		t.Errorf("aggregator_a_b_total = %v, want the first (2)", got)
 	}
-	if got := value(t, fams, "aggregator_x_count"); got != 4 {
-		t.Errorf("aggregator_x_count = %v", got)
+	if got := value(t, fams, "aggregator_y_seconds"); got != 4 {
+		t.Errorf("aggregator_y_seconds = %v, want the counter y_ns in seconds (4)", got)
+	}
+	if got := value(t, fams, "aggregator_tracked_finish_reasons_total", "reason", "stop"); got != 5 || len(fams["aggregator_tracked_finish_reasons_total"].GetMetric()) != 1 {
+		t.Errorf("finish reason stop = %v (%d samples), want the first (5) alone", got, len(fams["aggregator_tracked_finish_reasons_total"].GetMetric()))
+	}
+	if f := fams["aggregator_a_b_total"]; f.GetType() != dto.MetricType_COUNTER {
+		t.Error("series a_b_total exported over the counter")
+	}
+	if f := fams["aggregator_y_seconds"]; f.GetType() != dto.MetricType_GAUGE {
+		t.Error("series y_seconds exported over the counter")
+	}
+	if f := fams["aggregator_z"]; f.GetType() != dto.MetricType_SUMMARY {
+		t.Error("series z not exported")
+	}
+}
+
+// TestMetricNames: every name of the snapshot schema maps onto the
+// Prometheus name the README documents, by the naming rules (base units,
+// _total on counters, the finish reason as a label).
+func TestMetricNames(t *testing.T) {
+	want := map[string][3]string{
+		snapshot.TotalSamplesIssued:               {"aggregator_samples_issued_total"},
+		snapshot.TotalSamplesCompleted:            {"aggregator_samples_completed_total"},
+		snapshot.TotalSamplesFailed:               {"aggregator_samples_failed_total"},
+		snapshot.TrackedSamplesIssued:             {"aggregator_tracked_samples_issued_total"},
+		snapshot.TrackedSamplesCompleted:          {"aggregator_tracked_samples_completed_total"},
+		snapshot.TrackedSamplesFailed:             {"aggregator_tracked_samples_failed_total"},
+		snapshot.TrackedFinishReasonStop:          {"aggregator_tracked_finish_reasons_total", "reason", "stop"},
+		snapshot.TrackedFinishReasonLength:        {"aggregator_tracked_finish_reasons_total", "reason", "length"},
+		snapshot.TrackedFinishReasonToolCalls:     {"aggregator_tracked_finish_reasons_total", "reason", "tool_calls"},
+		snapshot.TrackedFinishReasonContentFilter: {"aggregator_tracked_finish_reasons_total", "reason", "content_filter"},
+		snapshot.TrackedFinishReasonFunctionCall:  {"aggregator_tracked_finish_reasons_total", "reason", "function_call"},
+		snapshot.TrackedFinishReasonOther:         {"aggregator_tracked_finish_reasons_total", "reason", "other"},
+		snapshot.TrackedDurationNs:                {"aggregator_tracked_duration_seconds"},
+		snapshot.LegacyLoadgenWindowDurationNs:    {"aggregator_legacy_loadgen_window_duration_seconds"},
+		snapshot.TotalDurationNs:                  {"aggregator_total_duration_seconds"},
+	}
+	for _, n := range snapshot.CounterNames {
+		name, ln, lv := MetricName(n, false)
+		if got := [3]string{name, ln, lv}; got != want[n] {
+			t.Errorf("counter %s → %v, want %v", n, got, want[n])
+		}
+	}
+	wantSeries := map[string]string{
+		snapshot.SampleLatencyNs: "aggregator_sample_latency_seconds", snapshot.ISL: "aggregator_isl_tokens",
+		snapshot.OSL: "aggregator_osl_tokens", snapshot.TTFTNs: "aggregator_ttft_seconds",
+		snapshot.ChunkDeltaNs: "aggregator_chunk_delta_seconds", snapshot.TPOTNs: "aggregator_tpot_seconds",
+	}
+	for _, n := range append(snapshot.CoreSeries[:], snapshot.StreamingSeries[:]...) {
+		if got, _, _ := MetricName(n, true); got != wantSeries[n] {
+			t.Errorf("series %s → %s, want %s", n, got, wantSeries[n])
+		}
+	}
+}
+
+// knownDrain is a drain of 40 payloads (4000 bytes) on two workers, a
+// quarter of the bytes answered two seconds after it began; the second
+// worker was restarted once.
+func knownDrain(now time.Time) *tokqueue.DrainProgress {
+	return &tokqueue.DrainProgress{Start: now.Add(-2 * time.Second), Items: 40, Bytes: 4000,
+		ItemsDone: 12, BytesDone: 1000, Failed: 1, Tokens: 250,
+		Workers: []tokqueue.WorkerProgress{
+			{Chunk: tokqueue.Chunk{PID: 11, CPUs: "0-7", From: 0, To: 20, Bytes: 2200}, ItemsDone: 8, BytesDone: 700, Tokens: 180},
+			{Chunk: tokqueue.Chunk{PID: 12, CPUs: "8-15", From: 20, To: 40, Bytes: 1800}, ItemsDone: 4, BytesDone: 300, Tokens: 70, Restarts: 1},
+		}}
+}
+
+// TestDrainProgress: the drain's progress (the owner's copy) is exported
+// as totals, per worker (labelled with its CPU block), and as the ratio
+// and time left the progress bar shows; nothing before a drain began.
+func TestDrainProgress(t *testing.T) {
+	e := newExporter()
+	h := knownHealth()
+	e.Publish(knownSnapshot(), snapshot.Draining, h)
+	if fams := gather(t, e); fams["aggregator_drain_items"] != nil {
+		t.Error("drain metrics before a drain began")
+	}
+	h.Drain = knownDrain(time.Now())
+	e.Publish(knownSnapshot(), snapshot.Draining, h)
+	fams := gather(t, e)
+	for name, want := range map[string]float64{
+		"aggregator_drain_items": 40, "aggregator_drain_items_processed_total": 12, "aggregator_drain_items_failed_total": 1,
+		"aggregator_drain_bytes": 4000, "aggregator_drain_processed_bytes_total": 1000, "aggregator_drain_tokens_total": 250,
+		"aggregator_drain_progress_ratio": 0.25, "aggregator_drain_workers": 2,
+	} {
+		if got := value(t, fams, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	// 2 s for a quarter: 6 s left; 2 s since the start.
+	if got := value(t, fams, "aggregator_drain_eta_seconds"); got < 5.9 || got > 6.5 {
+		t.Errorf("eta %v s, want about 6", got)
+	}
+	if got := value(t, fams, "aggregator_drain_elapsed_seconds"); got < 2 || got > 2.5 {
+		t.Errorf("elapsed %v s, want about 2", got)
+	}
+	for _, c := range []struct {
+		name         string
+		worker, cpus string
+		want         float64
+	}{
+		{"aggregator_drain_worker_items", "0", "0-7", 20}, {"aggregator_drain_worker_items", "1", "8-15", 20},
+		{"aggregator_drain_worker_items_processed_total", "0", "0-7", 8}, {"aggregator_drain_worker_bytes", "1", "8-15", 1800},
+		{"aggregator_drain_worker_processed_bytes_total", "1", "8-15", 300}, {"aggregator_drain_worker_tokens_total", "0", "0-7", 180},
+		{"aggregator_drain_worker_restarts_total", "0", "0-7", 0}, {"aggregator_drain_worker_restarts_total", "1", "8-15", 1},
+	} {
+		if got := value(t, fams, c.name, "worker", c.worker, "cpus", c.cpus); got != c.want {
+			t.Errorf("%s{worker=%s,cpus=%s} = %v, want %v", c.name, c.worker, c.cpus, got, c.want)
+		}
+	}
+}
+
+// TestInfoMetrics: the run's identity and the build as info metrics.
+func TestInfoMetrics(t *testing.T) {
+	e := newExporter()
+	e.runInfo = RunInfo{MetricsOutputDir: "/out", SocketDir: "/s", SocketName: "ev", MetricsSocket: "met",
+		ReadinessID: 3, Tokenizer: "meta-llama/Llama-3.1-8B", Streaming: true}.metric()
+	fams := gather(t, e)
+	if got := value(t, fams, "aggregator_run_info", "metrics_output_dir", "/out", "socket_dir", "/s", "socket_name", "ev",
+		"metrics_socket", "met", "readiness_id", "3", "tokenizer", "meta-llama/Llama-3.1-8B", "streaming", "true"); got != 1 {
+		t.Errorf("run_info = %v", got)
+	}
+	if got := value(t, fams, "aggregator_build_info", "goversion", runtime.Version()); got != 1 {
+		t.Errorf("build_info = %v", got)
+	}
+}
+
+// TestLint: everything the endpoint can serve (a snapshot with every
+// schema name, drain progress, the info metrics) passes client_golang's
+// promlint, the linter behind promtool check metrics: base units, _total
+// on counters and only there, no reserved suffixes, help on every family.
+func TestLint(t *testing.T) {
+	e := newExporter()
+	e.runInfo = RunInfo{MetricsOutputDir: "/out"}.metric()
+	s := &snapshot.Snapshot{State: snapshot.Live}
+	for _, n := range snapshot.CounterNames {
+		s.Counters = append(s.Counters, snapshot.Counter{Name: n, Value: snapshot.Int(1)})
+	}
+	for _, n := range append(snapshot.CoreSeries[:], snapshot.StreamingSeries[:]...) {
+		m := snapshot.Series{Name: n, Count: 1, Total: snapshot.Int(1), Min: snapshot.Int(1), Max: snapshot.Int(1)}
+		for _, k := range gridKeys {
+			m.Percentiles = append(m.Percentiles, snapshot.Percentile{Key: k, Value: 1})
+		}
+		s.Series = append(s.Series, m)
+	}
+	h := knownHealth()
+	h.Drain = knownDrain(time.Now())
+	e.Publish(s, s.State, h)
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(collector{e})
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := promlint.NewWithMetricFamilies(mfs).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
+	}
+	if len(mfs) < 50 {
+		t.Errorf("linted %d families, want every one (>= 50)", len(mfs))
 	}
 }
 
@@ -369,7 +556,7 @@ func TestResolveAddr(t *testing.T) {
 // the text format with our families and the Go and process collectors;
 // other paths and methods are refused.
 func TestServeLoopbackByDefault(t *testing.T) {
-	e, err := Start(":0", nil)
+	e, err := Start(":0", RunInfo{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,14 +567,14 @@ func TestServeLoopbackByDefault(t *testing.T) {
 	}
 	e.Publish(knownSnapshot(), snapshot.Live, knownHealth())
 	fams := scrape(t, "http://"+e.Addr()+Path)
-	for _, n := range []string{"aggregator_uptime_seconds", "aggregator_total_samples_issued", "aggregator_sample_latency_ns",
+	for _, n := range []string{"aggregator_uptime_seconds", "aggregator_samples_issued_total", "aggregator_sample_latency_seconds",
 		"aggregator_events_per_second", "go_goroutines", "go_memstats_alloc_bytes", "process_cpu_seconds_total", "process_start_time_seconds"} {
 		if _, ok := fams[n]; !ok {
 			t.Errorf("scrape lacks %s", n)
 		}
 	}
-	if got := fams["aggregator_sample_latency_ns"].GetType(); got != dto.MetricType_SUMMARY {
-		t.Errorf("sample_latency_ns type %v, want summary", got)
+	if got := fams["aggregator_sample_latency_seconds"].GetType(); got != dto.MetricType_SUMMARY {
+		t.Errorf("sample_latency_seconds type %v, want summary", got)
 	}
 	for _, c := range []struct {
 		method, path string
@@ -407,7 +594,7 @@ func TestServeLoopbackByDefault(t *testing.T) {
 
 // TestStartErrors: a bad address and a port in use fail Start.
 func TestStartErrors(t *testing.T) {
-	if _, err := Start("9464", nil); err == nil || !strings.Contains(err.Error(), "HOST:PORT") {
+	if _, err := Start("9464", RunInfo{}, nil); err == nil || !strings.Contains(err.Error(), "HOST:PORT") {
 		t.Errorf("bad address: %v", err)
 	}
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
@@ -416,7 +603,7 @@ func TestStartErrors(t *testing.T) {
 	}
 	defer busy.Close()
 	_, port, _ := net.SplitHostPort(busy.Addr().String())
-	if e, err := Start(":"+port, nil); err == nil {
+	if e, err := Start(":"+port, RunInfo{}, nil); err == nil {
 		e.Close(0)
 		t.Fatal("bound a port in use")
 	} else if !strings.Contains(err.Error(), "address already in use") {
@@ -431,7 +618,7 @@ func TestCloseLinger(t *testing.T) {
 	nilExp.Publish(nil, snapshot.Live, &Health{})
 	nilExp.Close(time.Hour)
 
-	e, err := Start("127.0.0.1:0", nil)
+	e, err := Start("127.0.0.1:0", RunInfo{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +629,7 @@ func TestCloseLinger(t *testing.T) {
 		t.Errorf("Close with a live value waited %v", d)
 	}
 
-	e, err = Start("127.0.0.1:0", nil)
+	e, err = Start("127.0.0.1:0", RunInfo{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +642,7 @@ func TestCloseLinger(t *testing.T) {
 		t.Errorf("Close returned after %v without a scrape, want the linger", d)
 	}
 
-	e, err = Start("127.0.0.1:0", nil)
+	e, err = Start("127.0.0.1:0", RunInfo{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +666,7 @@ func TestCloseLinger(t *testing.T) {
 // TestConcurrentPublishAndScrape: under -race, the owner publishing while
 // scrapes run shares nothing but the pointer and the lanes' atomics.
 func TestConcurrentPublishAndScrape(t *testing.T) {
-	e, err := Start("127.0.0.1:0", nil)
+	e, err := Start("127.0.0.1:0", RunInfo{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,7 +700,7 @@ func TestConcurrentPublishAndScrape(t *testing.T) {
 		prev := -1.0
 		for range 20 {
 			fams := scrape(t, "http://"+e.Addr()+Path)
-			got := value(t, fams, "aggregator_total_samples_issued")
+			got := value(t, fams, "aggregator_samples_issued_total")
 			if got < prev {
 				t.Errorf("counter went back: %v after %v", got, prev)
 			}

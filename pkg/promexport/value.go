@@ -15,8 +15,9 @@ import (
 // Namespace prefixes every metric of ours.
 const Namespace = "aggregator"
 
-// quantiles are the series quantiles exported, with the snapshot's
-// percentile keys they are read from.
+// quantiles are the series quantiles exported from the snapshot's
+// percentile grid, with the keys they are read from. The summary also
+// carries quantile 0 (the series' minimum) and 1 (its maximum).
 var quantiles = [...]struct {
 	key string
 	q   float64
@@ -26,7 +27,8 @@ const nq = len(quantiles)
 
 // Health is the daemon's own state at a publish, filled by the owner from
 // what it owns (and from the transports' thread-safe Stats). It is copied
-// into the Value; Publisher.Peers must not be modified afterwards.
+// into the Value; Publisher.Peers and Drain must not be modified
+// afterwards.
 type Health struct {
 	Events        int64 // records decoded and folded
 	DecodeErrors  int64 // malformed or dropped event payloads
@@ -40,6 +42,9 @@ type Health struct {
 	TokenQueueLen int64
 	// LiveLane and DrainLane: the lane exists and is running.
 	LiveLane, DrainLane bool
+	// Drain is a copy of the end-of-run drain's progress, nil before a
+	// drain began (DrainProgress.Copy: the owner's own keeps changing).
+	Drain *tokqueue.DrainProgress
 }
 
 // Value is one immutable view published by the owner: the latest
@@ -51,9 +56,12 @@ type Value struct {
 	pending      int64
 	at           time.Time
 	eventsPerSec float64
-	counters     []float64
+	counters     []float64 // already scaled (ns → s)
 	series       []seriesValue
 	health       Health
+	// the drain's ratio done and time left at the publish (with Drain)
+	drainRatio float64
+	drainETA   time.Duration
 }
 
 // Final reports whether v carries a terminal (complete or interrupted)
@@ -62,6 +70,7 @@ func (v *Value) Final() bool {
 	return v.state == snapshot.Complete || v.state == snapshot.Interrupted
 }
 
+// seriesValue is one series, already scaled (ns → s).
 type seriesValue struct {
 	count         uint64
 	sum, min, max float64
@@ -80,14 +89,17 @@ type layout struct {
 type counterLayout struct {
 	name  string
 	desc  *prometheus.Desc // nil: the name clashes with another metric
-	gauge bool             // a duration (…_ns): set from event times, not counted
+	label string           // the reason label's value (a finish-reason counter)
+	kind  prometheus.ValueType
+	div   float64 // the snapshot value is divided by it (1e9: ns → s)
 }
 
 type seriesLayout struct {
-	name              string
-	npct              int
-	qidx              [nq]int // -1: the snapshot has no such percentile
-	summary, min, max *prometheus.Desc
+	name    string
+	npct    int
+	qidx    [nq]int // -1: the snapshot has no such percentile
+	div     float64 // values are divided by it (1e9: ns → s)
+	summary *prometheus.Desc
 }
 
 // matches reports whether s has l's shape (cheap: the names are the
@@ -115,6 +127,67 @@ func (l *layout) matches(s *snapshot.Snapshot) bool {
 	return true
 }
 
+// nsSuffix marks a snapshot name in nanoseconds; its metric is in seconds
+// (Prometheus's base unit), the name's "_ns" becoming "_seconds".
+const nsSuffix = "_ns"
+
+// seriesUnits are the units of the snapshot series whose names carry none.
+var seriesUnits = map[string]string{snapshot.ISL: "tokens", snapshot.OSL: "tokens"}
+
+// counterMetric is the Prometheus family of a snapshot counter, by the
+// naming rules of the Prometheus documentation: a duration in ns is a
+// gauge in seconds ("tracked_duration_ns" → "tracked_duration_seconds");
+// a finish-reason counter is the reason label of one family
+// ("tracked_finish_reason_stop" → "tracked_finish_reasons_total"
+// {reason="stop"}); any other counter drops a "total_" prefix and ends in
+// "_total" ("total_samples_issued" → "samples_issued_total",
+// "tracked_samples_issued" → "tracked_samples_issued_total").
+func counterMetric(name string) (family, reason string, kind prometheus.ValueType, div float64) {
+	switch {
+	case strings.HasSuffix(name, nsSuffix):
+		return metricName(strings.TrimSuffix(name, nsSuffix) + "_seconds"), "", prometheus.GaugeValue, 1e9
+	case strings.HasPrefix(name, snapshot.FinishReasonPrefix):
+		return metricName("tracked_finish_reasons_total"), strings.TrimPrefix(name, snapshot.FinishReasonPrefix), prometheus.CounterValue, 1
+	}
+	n := strings.TrimPrefix(name, "total_")
+	if !strings.HasSuffix(n, "_total") {
+		n += "_total"
+	}
+	return metricName(n), "", prometheus.CounterValue, 1
+}
+
+// seriesMetric is the Prometheus summary of a snapshot series: its name
+// with the unit in base units ("sample_latency_ns" →
+// "sample_latency_seconds", "isl" → "isl_tokens") and the divisor of its
+// values (1e9 from ns to s: a division, so exactly the correctly rounded
+// quotient).
+func seriesMetric(name string) (string, float64) {
+	if strings.HasSuffix(name, nsSuffix) {
+		return metricName(strings.TrimSuffix(name, nsSuffix) + "_seconds"), 1e9
+	}
+	if u, ok := seriesUnits[name]; ok {
+		return metricName(name + "_" + u), 1
+	}
+	return metricName(name), 1
+}
+
+// MetricName returns the name of the Prometheus metric a snapshot counter
+// or series is exported as (see counterMetric and seriesMetric), and the
+// label that tells it apart within its family ("reason" and its value for
+// a finish-reason counter, else empty); for readers of the endpoint that
+// match it against a snapshot (tests, dashboards' documentation).
+func MetricName(snapshotName string, isSeries bool) (name, labelName, labelValue string) {
+	if isSeries {
+		n, _ := seriesMetric(snapshotName)
+		return n, "", ""
+	}
+	n, reason, _, _ := counterMetric(snapshotName)
+	if reason != "" {
+		return n, "reason", reason
+	}
+	return n, "", ""
+}
+
 // newLayout builds the descriptors for s's shape. A name that would clash
 // with another metric (one of ours, or an earlier one of the snapshot's)
 // gets no descriptor and is not exported.
@@ -134,14 +207,30 @@ func newLayout(s *snapshot.Snapshot) *layout {
 		}
 		return true
 	}
+	reasons := map[string]*prometheus.Desc{} // the finish-reason family, once claimed
+	seen := map[string]bool{}                // reasons already exported
 	l := &layout{counters: make([]counterLayout, len(s.Counters)), series: make([]seriesLayout, len(s.Series))}
 	for i, c := range s.Counters {
 		cl := &l.counters[i]
 		cl.name = c.Name
-		if n := metricName(c.Name); claim(n) {
+		n, reason, kind, div := counterMetric(c.Name)
+		cl.kind, cl.div, cl.label = kind, div, reason
+		if reason != "" {
+			d, ok := reasons[n]
+			if !ok && claim(n) {
+				d = prometheus.NewDesc(n, "Snapshot counters "+snapshot.FinishReasonPrefix+"REASON: tracked samples completed with each finish reason (latest live or final snapshot).", []string{"reason"}, nil)
+				reasons[n] = d
+			}
+			if d != nil && !seen[reason] {
+				seen[reason] = true
+				cl.desc = d
+			}
+			continue
+		}
+		if claim(n) {
 			help := "Snapshot counter " + c.Name + " (latest live or final snapshot)."
-			if cl.gauge = strings.HasSuffix(c.Name, "_ns"); cl.gauge {
-				help = "Snapshot counter " + c.Name + " (latest live or final snapshot; a duration set from event times, so a gauge)."
+			if kind == prometheus.GaugeValue {
+				help = "Snapshot counter " + c.Name + " in seconds (latest live or final snapshot; a duration set from event times, so a gauge)."
 			}
 			cl.desc = prometheus.NewDesc(n, help, nil, nil)
 		}
@@ -158,11 +247,14 @@ func newLayout(s *snapshot.Snapshot) *layout {
 				}
 			}
 		}
-		n := metricName(ss.Name)
-		if claim(n, n+"_sum", n+"_count", n+"_min", n+"_max") {
-			sl.summary = prometheus.NewDesc(n, "Snapshot series "+ss.Name+": quantiles (live HDR view; exact in the final snapshot), count and total.", nil, nil)
-			sl.min = prometheus.NewDesc(n+"_min", "Snapshot series "+ss.Name+": minimum.", nil, nil)
-			sl.max = prometheus.NewDesc(n+"_max", "Snapshot series "+ss.Name+": maximum.", nil, nil)
+		n, div := seriesMetric(ss.Name)
+		sl.div = div
+		if claim(n, n+"_sum", n+"_count") {
+			unit := ""
+			if div != 1 {
+				unit = " in seconds"
+			}
+			sl.summary = prometheus.NewDesc(n, "Snapshot series "+ss.Name+unit+": quantiles 0.5 to 0.999 (the live HDR view; exact in the final snapshot), 0 the minimum and 1 the maximum, count and total.", nil, nil)
 		}
 	}
 	return l
@@ -210,6 +302,9 @@ func (e *Exporter) Publish(snap *snapshot.Snapshot, state snapshot.State, h *Hea
 		}
 		fill(v, p.layout, snap)
 	}
+	if d := h.Drain; d != nil {
+		v.drainRatio, v.drainETA = d.Fraction(), d.ETA(now)
+	}
 	e.cur.Store(v)
 }
 
@@ -218,18 +313,22 @@ func fill(v *Value, l *layout, snap *snapshot.Snapshot) {
 	v.layout, v.state, v.counter, v.pending = l, snap.State, snap.Counter, snap.NPendingTasks
 	v.counters = make([]float64, len(snap.Counters))
 	for i := range snap.Counters {
-		v.counters[i] = snap.Counters[i].Value.Value()
+		v.counters[i] = snap.Counters[i].Value.Value() / l.counters[i].div
 	}
 	v.series = make([]seriesValue, len(snap.Series))
 	for i := range snap.Series {
-		ss, sv := &snap.Series[i], &v.series[i]
+		ss, sv, div := &snap.Series[i], &v.series[i], l.series[i].div
 		sv.count = uint64(max(ss.Count, 0))
-		sv.sum, sv.min, sv.max = ss.Total.Value(), ss.Min.Value(), ss.Max.Value()
+		sv.sum = ss.Total.Value() / div
+		sv.min, sv.max = math.NaN(), math.NaN() // as client_golang reports an empty summary
+		if ss.Count > 0 {
+			sv.min, sv.max = ss.Min.Value()/div, ss.Max.Value()/div
+		}
 		for k, j := range l.series[i].qidx {
 			if j < 0 || ss.Count == 0 {
-				sv.q[k] = math.NaN() // as client_golang reports an empty summary
+				sv.q[k] = math.NaN()
 			} else {
-				sv.q[k] = ss.Percentiles[j].Value
+				sv.q[k] = ss.Percentiles[j].Value / div
 			}
 		}
 	}
