@@ -36,6 +36,7 @@ type demoFlags struct {
 	tokenizer      string
 	liveWorkers    int
 	coresPerWorker int
+	prometheusAddr string
 }
 
 func newDemoCmd(lf *logFlags) *cobra.Command {
@@ -73,6 +74,7 @@ final_snapshot.json and the HTML report are.`,
 	fl.Float64Var(&f.burst, "burst", -1, "seconds of the last high-rate block (default: the demo's 1.5; 0 = none)")
 	fl.StringVar(&f.tokenizer, "tokenizer", "", "HF model id or local directory (default: the small BPE tokenizer embedded in this binary)")
 	fl.IntVar(&f.liveWorkers, "tokenizer-workers", 1, "width of the daemon's live token lane")
+	fl.StringVar(&f.prometheusAddr, "prometheus-addr", "", "also serve the daemon's Prometheus endpoint on HOST:PORT (see deploy/prometheus)")
 	fl.IntVar(&f.coresPerWorker, "cores-per-worker", 1, "CPUs per drain worker block (1: a worker per CPU, so even a small machine drains over several)")
 	_ = fl.MarkHidden("cores-per-worker")
 	return cmd
@@ -136,6 +138,9 @@ func runDemo(ctx context.Context, f *demoFlags, log *slog.Logger, w io.Writer) e
 		"--metrics-output-dir", outDir, "--streaming", "--early-stopping", "--publish-interval", fmt.Sprint(f.interval),
 		"--tokenizer", tokenizer, "--tokenizer-workers", fmt.Sprint(f.liveWorkers),
 		"--readiness-path", "ready", "--readiness-id", "1"}
+	if f.prometheusAddr != "" {
+		args = append(args, "--prometheus-addr", f.prometheusAddr)
+	}
 	fmt.Fprintf(w, "starting: aggregator %s\n", strings.Join(args, " "))
 	// Hidden flags of the demo: a drain worker per CPU, and the daemon's
 	// JSON log, which the demo reads for the drain's progress.

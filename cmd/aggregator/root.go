@@ -19,6 +19,11 @@ import (
 	"github.com/mlperf-tools/aggregator/pkg/shard"
 )
 
+// PrometheusAddrEnv, when set, is the default of --prometheus-addr: the
+// benchmark launches the daemon with its own argument list, so this is how
+// a user turns the endpoint on for benchmark runs.
+const PrometheusAddrEnv = "AGGREGATOR_PROMETHEUS_ADDR"
+
 // logFlags are the logging flags shared by every subcommand.
 type logFlags struct {
 	format string
@@ -89,7 +94,7 @@ func (f *daemonFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.earlyStopping, "early-stopping", false, "add early-stopping estimates to tail-latency series in the final snapshot")
 	fl.StringVar(&f.readinessPath, "readiness-path", "", "after start-up, PUSH-connect to ipc://DIR/PATH and send the readiness id")
 	fl.Int64Var(&f.readinessID, "readiness-id", 0, "identity sent in the readiness signal")
-	fl.StringVar(&f.prometheusAddr, "prometheus-addr", "", "serve Prometheus metrics on HOST:PORT at /metrics (off by default); an empty host (:9464) binds 127.0.0.1 only, 0.0.0.0:9464 all interfaces")
+	fl.StringVar(&f.prometheusAddr, "prometheus-addr", os.Getenv(PrometheusAddrEnv), "serve Prometheus metrics on HOST:PORT at /metrics (default $"+PrometheusAddrEnv+", else off); an empty host (:9464) binds 127.0.0.1 only, 0.0.0.0:9464 all interfaces")
 	fl.DurationVar(&f.prometheusLinger, "prometheus-linger", 0, "after the final snapshot, wait up to this long for one scrape of the final numbers before exiting")
 	_ = fl.MarkHidden("prometheus-linger")
 	fl.DurationVar(&f.progressInterval, "progress-interval", 0, "interval of the drain's progress log lines when stderr is not a terminal (0 = 1s)")

@@ -89,3 +89,21 @@ func TestHelpListsEveryUpstreamFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestPrometheusAddrFromEnvironment: the benchmark passes only its own
+// arguments, so $AGGREGATOR_PROMETHEUS_ADDR is --prometheus-addr's default
+// (a bad one fails start-up naming the flag, which proves it was read).
+func TestPrometheusAddrFromEnvironment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cmd := exec.Command(binPath, "--socket-dir", dir, "--socket-name", "ev", "--metrics-socket", "met", "--metrics-output-dir", dir)
+	cmd.Env = append(os.Environ(), PrometheusAddrEnv+"=nonsense:port")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "FATAL: --prometheus-addr") {
+		t.Fatalf("err %v, output %s; want a FATAL naming --prometheus-addr", err, out)
+	}
+	help, _ := exec.Command(binPath, "--help").CombinedOutput()
+	if !strings.Contains(string(help), "$"+PrometheusAddrEnv) {
+		t.Error("--help does not mention the environment default")
+	}
+}
