@@ -26,14 +26,18 @@ deps:
 	scripts/install-deps.sh
 
 ## test: the whole suite, race detector on, with its real peers installed;
-## then the tokenizer parity run over the large texts, which -race makes
-## too slow to do in full (it checks one large text under -race). The
-## binaries the process tests run are built once, first (internal/testbin).
+## beside it, the tokenizer's differential tests (parity with the HF
+## library, scanners against regexp2) without -race: they compare on one
+## goroutine, so -race finds nothing there and only makes them slow; the two
+## runs share the machine (the process tests mostly wait). The binaries the
+## process tests run are built once, first (internal/testbin).
 TESTBIN := $(abspath $(BIN)/test)
 test: deps vet
 	$(GO) build -race -tags testhooks -o $(TESTBIN)/ ./cmd/aggregator ./cmd/shardworker
-	AGGREGATOR_TEST_BINDIR=$(TESTBIN) $(GO) test -race -count=1 -parallel 4 -timeout 15m $(PKGS)
-	$(GO) test -count=1 -timeout 10m -run 'Parity|ScannerVs' ./pkg/tokenize/...
+	@AGGREGATOR_TEST_BINDIR=$(TESTBIN) $(GO) test -race -count=1 -parallel 4 -timeout 15m $(PKGS) & race=$$!; \
+	  $(GO) test -count=1 -timeout 10m -run 'Parity|ScannerVs' ./pkg/tokenize/...; parity=$$?; \
+	  wait $$race; r=$$?; \
+	  if [ $$r -ne 0 ] || [ $$parity -ne 0 ]; then echo "make test: FAILED (race suite $$r, differential tests $$parity)"; exit 1; fi
 
 vet:
 	$(GO) vet $(PKGS)

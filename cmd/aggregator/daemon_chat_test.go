@@ -97,6 +97,7 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 // every other prompt is counted exactly as the in-process renderer counts
 // it, and no worker is left behind.
 func TestDaemonHostileChatTemplates(t *testing.T) {
+	t.Parallel()
 	dir := modelDir(t, "tokenizer-llama3")
 	const n = 40
 	path, prompts := chatEvents(t, n)

@@ -661,6 +661,7 @@ func TestDaemonTiktokenRepo(t *testing.T) {
 // moves and ends at 100%. (Off a terminal it logs "drain progress" lines
 // and a "drain summary": TestDaemonDrainProgressLogged.)
 func TestDaemonDrainBarOnTerminal(t *testing.T) {
+	t.Parallel()
 	dir := tokenizerDir(t)
 	needPeers(t)
 	tm := newWatchTmux(t)

@@ -114,6 +114,7 @@ func afterLabel(text, label string) string {
 // drain's progress bar is drawn in place (one bar line on screen at any
 // moment, changing as it moves) and ends at 100%.
 func TestDemoDrainBarInTmux(t *testing.T) {
+	t.Parallel()
 	tm := newWatchTmux(t)
 	tm.start("demo", binPath, "demo", "--block", "0.5", "--publish-interval", "0.2", "--burst", "0.8")
 	bars := map[string]bool{}

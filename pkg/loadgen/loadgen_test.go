@@ -12,6 +12,7 @@ import (
 func smallConfig() Config {
 	c := DemoConfig()
 	c.Block = 300 * time.Millisecond
+	c.BurstFor, c.BurstWords = 100*time.Millisecond, 300
 	return c
 }
 

@@ -482,6 +482,7 @@ func (j *classJob) compareIDs(first int, libs [][]int) []classMismatch {
 // that only the code points of the other classes make pieces) and on all
 // code points in a row.
 func TestParityPreTokenizerClasses(t *testing.T) {
+	nonRaceOnly(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -511,6 +512,7 @@ func TestParityPreTokenizerClasses(t *testing.T) {
 // StripAccents, Nmt and the four Unicode forms on each code point alone;
 // Strip on r+"a" (r leading the text) and "a"+r (trailing) for a sample.
 func TestParityNormalizerClasses(t *testing.T) {
+	nonRaceOnly(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -561,6 +563,7 @@ func TestParityNormalizerClasses(t *testing.T) {
 // the library's partition of the code points into scripts (and Any)
 // equal to ours.
 func TestParityScriptClasses(t *testing.T) {
+	nonRaceOnly(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -641,6 +644,7 @@ var graphemeReps = []string{"a", "\u0085", "\u0300", "\u200d", "\u0903", "\u0600
 // point of the BMP also goes after and before each of 14 class
 // representatives (a trailing U+0300 shows the boundary between them).
 func TestParityGraphemeClusters(t *testing.T) {
+	nonRaceOnly(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -694,6 +698,7 @@ func TestParityGraphemeClusters(t *testing.T) {
 // whitespace and every 32nd other code point, on each side of a
 // single_word token and of an lstrip/rstrip token.
 func TestParityAddedTokenClasses(t *testing.T) {
+	nonRaceOnly(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}

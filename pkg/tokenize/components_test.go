@@ -247,6 +247,7 @@ var limitVariants = []struct {
 }
 
 func TestParityComponents(t *testing.T) {
+	nonRaceOnly(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}

@@ -179,6 +179,7 @@ func addVocab(model map[string]any, token string) {
 }
 
 func TestWordPieceParity(t *testing.T) {
+	nonRaceOnly(t)
 	dir := trainModels(t)
 	src := filepath.Join(dir, "wordpiece.json")
 	texts := corpusTexts()
@@ -239,6 +240,7 @@ func TestWordPieceParity(t *testing.T) {
 }
 
 func TestWordLevelParity(t *testing.T) {
+	nonRaceOnly(t)
 	dir := trainModels(t)
 	src := filepath.Join(dir, "wordlevel.json")
 	texts := corpusTexts()
@@ -265,6 +267,7 @@ func TestWordLevelParity(t *testing.T) {
 func unigramVocab(model map[string]any) []any { return model["vocab"].([]any) }
 
 func TestUnigramParity(t *testing.T) {
+	nonRaceOnly(t)
 	dir := trainModels(t)
 	src := filepath.Join(dir, "unigram.json")
 	texts := corpusTexts()

@@ -39,6 +39,7 @@ import (
 // -race (make test's Parity line); under -race every 16th code point and
 // all Hangul jamo.
 func TestParityNormalizationSweep(t *testing.T) {
+	nonRaceOnly(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}

@@ -11,6 +11,7 @@ import (
 // each tokenizer's added tokens inside text, class-boundary random strings,
 // invalid UTF-8), with both a cached and an uncached Counter.
 func TestParityOracleCorpus(t *testing.T) {
+	nonRaceOnly(t)
 	for _, name := range corpusModels() {
 		t.Run(name, func(t *testing.T) {
 			dir := modelDir(t, name)

@@ -32,6 +32,7 @@ process.stdout.write(JSON.stringify(out));
 // TestScannerVsHF compares the scanners with the real HF library (the npm
 // tokenizers binding) when node and the oracle are installed.
 func TestScannerVsHF(t *testing.T) {
+	nonRaceOnly(t)
 	if testing.Short() {
 		t.Skip("slow")
 	}

@@ -172,6 +172,7 @@ func mustMatchers(t testing.TB, pattern string) (scan, ref Matcher) {
 }
 
 func TestScannerVsRegexp(t *testing.T) {
+	nonRaceOnly(t)
 	n := 100000
 	if testing.Short() || raceEnabled {
 		n = 10000 // the full run is make test's non-race line
