@@ -77,8 +77,16 @@ func launchEnv(t *testing.T, events string, env []string, during func(out string
 // launchBin is launchEnv with another aggregator binary.
 func launchBin(t *testing.T, bin, events string, env []string, during func(out string, stop <-chan struct{}), launcherArgs, daemonArgs []string) (launchResult, string) {
 	t.Helper()
+	return launchIn(t, "", bin, events, env, during, launcherArgs, daemonArgs)
+}
+
+// launchIn is launchBin with the daemon's socket directory created under
+// sockParent ("" for the system temporary directory), for tests that need
+// to find it while the daemon runs.
+func launchIn(t *testing.T, sockParent, bin, events string, env []string, during func(out string, stop <-chan struct{}), launcherArgs, daemonArgs []string) (launchResult, string) {
+	t.Helper()
 	needPeers(t)
-	sock, err := os.MkdirTemp("", "agg")
+	sock, err := os.MkdirTemp(sockParent, "agg")
 	if err != nil {
 		t.Fatal(err)
 	}

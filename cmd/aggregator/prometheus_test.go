@@ -272,7 +272,10 @@ func TestDaemonPrometheusTokens(t *testing.T) {
 	dir := tokenizerDir(t)
 	events, expected, args := tokensGolden(t)
 	w := &promWatcher{}
-	res, out := launchEnv(t, events, nil, w.during, []string{"--batch", "20", "--pace", "0.04"},
+	// ENDED waits for the live worker: a -race worker on a loaded machine
+	// takes seconds to start.
+	res, out := launchEnv(t, events, nil, w.during, []string{"--batch", "20", "--pace", "0.04",
+		"--hold", "ended:1:live token worker started"},
 		append([]string{"--publish-interval", "0.05", "--tokenizer", dir, "--tokenizer-workers", "1",
 			"--prometheus-addr", "127.0.0.1:0", "--prometheus-linger", "10s"}, args...))
 	if res.Exit != 0 {

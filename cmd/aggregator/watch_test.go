@@ -253,6 +253,7 @@ func TestWatchTTYInProcess(t *testing.T) {
 // TestWatchTimeoutAndInterrupt: --timeout exits 2 when nothing arrives; a
 // cancelled context (Ctrl-C) exits 130, restoring the terminal.
 func TestWatchTimeoutAndInterrupt(t *testing.T) {
+	t.Parallel()
 	ep := transport.IPCEndpoint(watchSockDir(t), "none")
 	r := startWatch(watchFlags{timeout: 300 * time.Millisecond}, ep, false)
 	r.wait(t, 5*time.Second)
@@ -279,6 +280,7 @@ func TestWatchTimeoutAndInterrupt(t *testing.T) {
 // TestWatchCLI: the real binary: bad command lines exit 1 with one FATAL
 // line; SIGINT while waiting exits 130; --timeout exits 2.
 func TestWatchCLI(t *testing.T) {
+	t.Parallel()
 	dir := watchSockDir(t)
 	for _, c := range []struct {
 		args []string
@@ -329,8 +331,8 @@ func TestWatchCLI(t *testing.T) {
 // (testdata/launcher.py, paced to last a few seconds) and calls during with
 // the daemon's socket directory while it runs.
 //
-// launchEnv creates the socket directory with os.MkdirTemp("", "agg"), so
-// TMPDIR points at a fresh directory where it is the only agg* entry.
+// The socket directory is created in a fresh directory of its own, where
+// it is the only agg* entry.
 func launchWatched(t *testing.T, during func(sockDir, out string, stop <-chan struct{})) (launchResult, string) {
 	t.Helper()
 	return launchWatchedCase(t, "streaming", during)
@@ -340,9 +342,8 @@ func launchWatched(t *testing.T, during func(sockDir, out string, stop <-chan st
 func launchWatchedCase(t *testing.T, name string, during func(sockDir, out string, stop <-chan struct{})) (launchResult, string) {
 	t.Helper()
 	base := watchSockDir(t)
-	t.Setenv("TMPDIR", base)
 	c := golden(t, name)
-	return launchEnv(t, filepath.Join(c.dir, "events.jsonl.gz"), nil, func(out string, stop <-chan struct{}) {
+	return launchIn(t, base, binPath, filepath.Join(c.dir, "events.jsonl.gz"), nil, func(out string, stop <-chan struct{}) {
 		m, _ := filepath.Glob(filepath.Join(base, "agg*"))
 		if len(m) != 1 {
 			t.Errorf("socket directory: found %v", m)
@@ -447,6 +448,7 @@ var watchCompletedRe = regexp.MustCompile(`(?m)^samples\s+issued \d+\s+completed
 // with state complete and final_snapshot.json's completed count, exit 0.
 // Then Ctrl-C on a watch with no daemon exits it with 130.
 func TestWatchTmux(t *testing.T) {
+	t.Parallel()
 	tm := newWatchTmux(t)
 	title := "aggregator watch  "
 	var sawLive, sawWaiting bool
@@ -528,6 +530,7 @@ func TestWatchTmux(t *testing.T) {
 // the final snapshot, prints at most one line per --interval, and ends
 // with the final line and view of final_snapshot.json.
 func TestWatchPlainPiped(t *testing.T) {
+	t.Parallel()
 	type proc struct {
 		cmd      *exec.Cmd
 		out, err watchBuf
@@ -605,6 +608,7 @@ func TestWatchPlainPiped(t *testing.T) {
 // INTERRUPTED marker before ENDED) shows as live while it runs and as
 // interrupted at the end, as the final file says.
 func TestWatchShowsInterruptedRun(t *testing.T) {
+	t.Parallel()
 	var p struct {
 		cmd      *exec.Cmd
 		out, err watchBuf
