@@ -79,7 +79,7 @@ type fileCase struct {
 	want     []string
 }
 
-// TestTemplateFilesLikeTransformers: models whose chat templates are
+// TestTemplateFilesOracle: models whose chat templates are
 // files (chat_template.jinja alone, overriding tokenizer_config.json, with
 // additional_chat_templates/) render every request as transformers
 // renders it (render.py reading the directory with transformers' rules,
@@ -87,7 +87,8 @@ type fileCase struct {
 // (tool_use with tools, default without, a per-request name, a literal
 // per-request template), and count as the HF library counts Python's
 // rendering.
-func TestTemplateFilesLikeTransformers(t *testing.T) {
+func TestTemplateFilesOracle(t *testing.T) {
+	tokoracle.Differential(t)
 	script := requirePython(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)

@@ -113,6 +113,7 @@ func pyRender(t testing.TB, script string, lines []string) []pyResult {
 // the HF tokenizers count of Python's rendering, with upstream's
 // prefix/baseline subtraction for assistant messages.
 func TestOracle(t *testing.T) {
+	tokoracle.Differential(t)
 	script := requirePython(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)

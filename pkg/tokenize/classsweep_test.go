@@ -127,7 +127,7 @@ type classMismatch struct {
 // one under -race.
 func allRunes() []rune {
 	stride := rune(1)
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		stride = 29
 	}
 	out := make([]rune, 0, 0x110000/stride)
@@ -482,7 +482,7 @@ func (j *classJob) compareIDs(first int, libs [][]int) []classMismatch {
 // that only the code points of the other classes make pieces) and on all
 // code points in a row.
 func TestParityPreTokenizerClasses(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -512,7 +512,7 @@ func TestParityPreTokenizerClasses(t *testing.T) {
 // StripAccents, Nmt and the four Unicode forms on each code point alone;
 // Strip on r+"a" (r leading the text) and "a"+r (trailing) for a sample.
 func TestParityNormalizerClasses(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -563,7 +563,7 @@ func TestParityNormalizerClasses(t *testing.T) {
 // the library's partition of the code points into scripts (and Any)
 // equal to ours.
 func TestParityScriptClasses(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -644,7 +644,7 @@ var graphemeReps = []string{"a", "\u0085", "\u0300", "\u200d", "\u0903", "\u0600
 // point of the BMP also goes after and before each of 14 class
 // representatives (a trailing U+0300 shows the boundary between them).
 func TestParityGraphemeClusters(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -698,7 +698,7 @@ func TestParityGraphemeClusters(t *testing.T) {
 // whitespace and every 32nd other code point, on each side of a
 // single_word token and of an lstrip/rstrip token.
 func TestParityAddedTokenClasses(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}

@@ -247,7 +247,7 @@ var limitVariants = []struct {
 }
 
 func TestParityComponents(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
@@ -270,7 +270,7 @@ func TestParityComponents(t *testing.T) {
 	}
 	vs := componentVariants(t)
 	lvs := limitVariants
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		// Every variant runs in make test's Parity line (no -race); under
 		// -race every fourth, on every sixth text.
 		var sub []componentVariant
@@ -320,7 +320,7 @@ func TestParityComponents(t *testing.T) {
 		names, paths = append(names, lv.name), append(paths, p)
 	}
 	corpus := tokcorpus.Small(tokcorpus.DefaultSeed)
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		corpus = strideTexts(corpus, 6)
 	}
 	texts := make([]string, len(corpus))

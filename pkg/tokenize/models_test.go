@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/mlperf-tools/aggregator/internal/tokcorpus"
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 )
 
 // The WordPiece, WordLevel and Unigram models are checked against the HF
@@ -122,7 +123,7 @@ func readJSON(t testing.TB, path string) map[string]any {
 func corpusTexts() []string {
 	var texts []string
 	for i, c := range tokcorpus.Small(tokcorpus.DefaultSeed) {
-		if !raceEnabled || i%4 == 0 {
+		if !tokoracle.RaceEnabled || i%4 == 0 {
 			texts = append(texts, c.Text)
 		}
 	}
@@ -179,7 +180,7 @@ func addVocab(model map[string]any, token string) {
 }
 
 func TestWordPieceParity(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	dir := trainModels(t)
 	src := filepath.Join(dir, "wordpiece.json")
 	texts := corpusTexts()
@@ -240,7 +241,7 @@ func TestWordPieceParity(t *testing.T) {
 }
 
 func TestWordLevelParity(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	dir := trainModels(t)
 	src := filepath.Join(dir, "wordlevel.json")
 	texts := corpusTexts()
@@ -267,7 +268,7 @@ func TestWordLevelParity(t *testing.T) {
 func unigramVocab(model map[string]any) []any { return model["vocab"].([]any) }
 
 func TestUnigramParity(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	dir := trainModels(t)
 	src := filepath.Join(dir, "unigram.json")
 	texts := corpusTexts()

@@ -39,12 +39,12 @@ import (
 // -race (make test's Parity line); under -race every 16th code point and
 // all Hangul jamo.
 func TestParityNormalizationSweep(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
 	stride := 1
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		stride = 16
 	}
 	cands := sweepCandidates()

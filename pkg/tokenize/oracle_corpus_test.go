@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 )
 
 // TestParityOracleCorpus compares token ids with the HF library on every
@@ -11,13 +13,13 @@ import (
 // each tokenizer's added tokens inside text, class-boundary random strings,
 // invalid UTF-8), with both a cached and an uncached Counter.
 func TestParityOracleCorpus(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	for _, name := range corpusModels() {
 		t.Run(name, func(t *testing.T) {
 			dir := modelDir(t, name)
 			tok := loadModel(t, name)
 			texts := parityCorpus(tok, 1)
-			if raceEnabled { // all of it in make test's non-race Parity line
+			if tokoracle.RaceEnabled { // all of it in make test's non-race Parity line
 				var every8th []string
 				for i := 0; i < len(texts); i += 8 {
 					every8th = append(every8th, texts[i])

@@ -38,7 +38,7 @@ var realModels = []string{"deepseek_v3", "llama3", "llama3_1", "qwen3", "gptoss"
 // 128k-vocab file takes seconds) one of each kind: a byte-level BPE, a
 // SentencePiece-style BPE and the demo's.
 func corpusModels() []string {
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		return []string{"llama3", "gemma3", "demo"}
 	}
 	return realModels

@@ -17,21 +17,15 @@ package tokenize
 //     tokenizer file whose SHA-256 they record: counts only.
 //   - neither: the test skips, saying what to install.
 //
-// Time under -race: the oracle runs outside the race detector (one node
-// process per model, ~3 s, overlapped with the Go side of another model),
-// and the Go side of the small corpus (~2,600 texts, ~0.4 MB) is cheap even
-// instrumented. The three ~1 MB texts (~1M tokens per model) are what the
-// race detector makes slow (5-20x; minutes for all APIs on all models) and
-// they exercise no concurrency, so under -race TestParityLarge checks only
-// the first of them (the LLM transcript) and only through Tokenizer.Count;
-// a build without -race (`go test ./pkg/tokenize -run Parity`, which CI
-// should run next to the race suite) checks all three through every API, as
-// does TOKENIZE_PARITY_LARGE=1.
+// All of it is a differential test (tokoracle.Differential): make test
+// runs it without -race, beside the race suite, and the race build skips
+// it: it compares on one goroutine, where the race detector finds nothing
+// and makes the ~1 MB texts minutes slow. TestConcurrentCount is the race
+// suite's check of concurrent counting.
 //
 // Environment:
 //   TOKENIZE_PARITY_MODELS=llama3,qwen3   only these models
 //   TOKENIZE_PARITY_ORACLE=expected       use the committed counts even if node is there
-//   TOKENIZE_PARITY_LARGE=1               all large texts even under -race
 
 import (
 	"fmt"
@@ -51,16 +45,13 @@ import (
 const parityMaxReported = 8
 
 func TestParity(t *testing.T) {
+	tokoracle.Differential(t)
 	runParity(t, tokcorpus.Small(tokcorpus.DefaultSeed), parityMode{allAPIs: true, checkCommitted: true})
 }
 
 func TestParityLarge(t *testing.T) {
+	tokoracle.Differential(t)
 	large := tokcorpus.Large(tokcorpus.DefaultSeed)
-	if tokoracle.RaceEnabled && os.Getenv("TOKENIZE_PARITY_LARGE") != "1" {
-		t.Logf("race build: checking only %s through Count; all large texts through every API run without -race (go test ./pkg/tokenize -run Parity) or with TOKENIZE_PARITY_LARGE=1", large[0].Name)
-		runParity(t, large[:1], parityMode{})
-		return
-	}
 	runParity(t, large, parityMode{allAPIs: true})
 }
 
@@ -386,6 +377,7 @@ func parityWindow(ids []int, k int) string {
 // TestQuickParity is the tokenizer author's smoke test (a few texts per
 // model, oracle via testdata/oracle.js), kept here as they wrote it.
 func TestQuickParity(t *testing.T) {
+	tokoracle.Differential(t)
 	for _, name := range corpusModels() {
 		t.Run(name, func(t *testing.T) {
 			dir := modelDir(t, name)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 )
 
 // synthetic tokenizer.json files, one per component variant, checked
@@ -191,6 +193,7 @@ func init() {
 }
 
 func TestSyntheticOracle(t *testing.T) {
+	tokoracle.Differential(t)
 	oracleModules(t)
 	for _, v := range synthVariants {
 		t.Run(v.name, func(t *testing.T) {

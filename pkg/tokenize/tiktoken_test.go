@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/mlperf-tools/aggregator/internal/tokcorpus"
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 	"github.com/mlperf-tools/aggregator/pkg/tokenize/pretok"
 )
 
@@ -102,6 +103,7 @@ func addedDecoder(specials map[string]uint32) map[string]any {
 }
 
 func TestTiktokenParity(t *testing.T) {
+	tokoracle.Differential(t)
 	rankDir, info := writeTiktokenRanks(t)
 	var texts []string
 	for _, c := range tokcorpus.Small(tokcorpus.DefaultSeed) {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 )
 
 // answerTexts returns n LLM-answer-like texts of about 4k tokens each:
@@ -147,7 +149,7 @@ func BenchmarkCountParallel(b *testing.B) {
 // (go test -v -run LoadFigures ./pkg/tokenize/): figures, not assertions,
 // as the machines are shared.
 func TestLoadFigures(t *testing.T) {
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		t.Skip("load figures under -race measure the race detector; make test's non-race line and make bench-tokenize give them")
 	}
 	for _, name := range realModels {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -277,7 +278,7 @@ func TestConcurrentCount(t *testing.T) {
 
 // TestCountNoAllocs: a warmed Counter allocates nothing per text.
 func TestCountNoAllocs(t *testing.T) {
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		t.Skip("race detector allocates")
 	}
 	for _, name := range []string{"deepseek_v3", "llama2", "qwen3", "demo"} {

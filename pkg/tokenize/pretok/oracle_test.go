@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 )
 
 const oracleDir = "../../../scripts/tokenizer-oracle/node_modules/tokenizers"
@@ -32,7 +34,7 @@ process.stdout.write(JSON.stringify(out));
 // TestScannerVsHF compares the scanners with the real HF library (the npm
 // tokenizers binding) when node and the oracle are installed.
 func TestScannerVsHF(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	if testing.Short() {
 		t.Skip("slow")
 	}
@@ -50,7 +52,7 @@ func TestScannerVsHF(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	texts := []string{benchAnswer}
 	nTexts := 20000
-	if raceEnabled {
+	if tokoracle.RaceEnabled {
 		nTexts = 2000 // the full run is make test's non-race line
 	}
 	for len(texts) < nTexts {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/mlperf-tools/aggregator/internal/tokoracle"
 )
 
 // scannedPatterns lists every pattern with a scanner, in a fixed order.
@@ -172,9 +174,9 @@ func mustMatchers(t testing.TB, pattern string) (scan, ref Matcher) {
 }
 
 func TestScannerVsRegexp(t *testing.T) {
-	nonRaceOnly(t)
+	tokoracle.Differential(t)
 	n := 100000
-	if testing.Short() || raceEnabled {
+	if testing.Short() || tokoracle.RaceEnabled {
 		n = 10000 // the full run is make test's non-race line
 	}
 	for i, pattern := range scannedPatterns() {

@@ -1,0 +1,112 @@
+package tokoracle
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestDifferentialTestsRunSomewhere: every test that calls Differential
+// (and so is skipped by the race suite) has a name make test's non-race
+// line selects (the Makefile's DIFFERENTIAL pattern), in a package that
+// line runs; otherwise it would run nowhere.
+func TestDifferentialTestsRunSomewhere(t *testing.T) {
+	root := "../.."
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^DIFFERENTIAL := (.+)$`).FindSubmatch(mk)
+	if m == nil {
+		t.Fatal("Makefile: no DIFFERENTIAL := line")
+	}
+	pattern := regexp.MustCompile(string(m[1]))
+	line := regexp.MustCompile(`(?m)^.*-run '\$\(DIFFERENTIAL\)'(.*)$`).FindSubmatch(mk)
+	if line == nil {
+		t.Fatal("Makefile: no go test -run '$(DIFFERENTIAL)' line")
+	}
+	pkgs := strings.Fields(strings.Split(string(line[1]), ";")[0])
+	covered := func(dir string) bool {
+		for _, p := range pkgs {
+			p = strings.TrimPrefix(p, "./")
+			if rest, ok := strings.CutSuffix(p, "/..."); ok {
+				if dir == rest || strings.HasPrefix(dir, rest+"/") {
+					return true
+				}
+			} else if dir == p {
+				return true
+			}
+		}
+		return false
+	}
+	found := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, filepath.Dir(path))
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Body == nil || !callsDifferential(fn.Body) {
+				continue
+			}
+			found++
+			if !pattern.MatchString(fn.Name.Name) {
+				t.Errorf("%s: %s calls tokoracle.Differential but does not match DIFFERENTIAL %q", path, fn.Name.Name, m[1])
+			}
+			if !covered(rel) {
+				t.Errorf("%s: %s calls tokoracle.Differential but the non-race line does not run ./%s", path, fn.Name.Name, rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 10 {
+		t.Errorf("found %d differential tests; the scan is broken", found)
+	}
+	t.Logf("%d differential tests; the non-race line: -run %q %v", found, m[1], pkgs)
+}
+
+// callsDifferential reports whether body calls Differential or
+// tokoracle.Differential directly.
+func callsDifferential(body *ast.BlockStmt) bool {
+	for _, st := range body.List {
+		es, ok := st.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		call, ok := es.X.(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		switch f := call.Fun.(type) {
+		case *ast.SelectorExpr:
+			if x, ok := f.X.(*ast.Ident); ok && x.Name == "tokoracle" && f.Sel.Name == "Differential" {
+				return true
+			}
+		case *ast.Ident:
+			if f.Name == "Differential" {
+				return true
+			}
+		}
+	}
+	return false
+}
