@@ -26,18 +26,18 @@ deps:
 	scripts/install-deps.sh
 
 ## test: the whole suite, race detector on, with its real peers installed;
-## beside it, the differential tests (tokoracle.Differential: parity with
-## the HF library, scanners against regexp2, templates against Jinja2)
-## without -race: they compare on one goroutine, so -race finds nothing
-## there and only makes them slow, and the race build skips them; the two
-## runs share the machine (the process tests mostly wait). The binaries the
+## beside it, the tests the race build skips (tokoracle.NonRace), without
+## -race: the differential ones (parity with the HF library, scanners
+## against regexp2, templates against Jinja2) compare on one goroutine, so
+## -race finds nothing there and only makes them slow; the two runs share
+## the machine (the process tests mostly wait). The binaries the
 ## process tests run are built once, first (internal/testbin).
 TESTBIN := $(abspath $(BIN)/test)
-DIFFERENTIAL := Parity|ScannerVs|Oracle
+NONRACE := Parity|ScannerVs|Oracle|CountNoAllocs
 test: deps vet
 	$(GO) build -race -tags testhooks -o $(TESTBIN)/ ./cmd/aggregator ./cmd/shardworker
 	@AGGREGATOR_TEST_BINDIR=$(TESTBIN) $(GO) test -race -count=1 -parallel 4 -timeout 15m $(PKGS) & race=$$!; \
-	  $(GO) test -count=1 -timeout 10m -run '$(DIFFERENTIAL)' ./pkg/tokenize/... ./pkg/chattmpl; parity=$$?; \
+	  $(GO) test -count=1 -timeout 10m -run '$(NONRACE)' ./pkg/tokenize/... ./pkg/chattmpl; parity=$$?; \
 	  wait $$race; r=$$?; \
 	  if [ $$r -ne 0 ] || [ $$parity -ne 0 ]; then echo "make test: FAILED (race suite $$r, differential tests $$parity)"; exit 1; fi
 

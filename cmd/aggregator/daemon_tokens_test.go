@@ -679,7 +679,10 @@ func TestDaemonDrainBarOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := slowEvents(t, 40, 100*time.Millisecond) // ~2 s of work over two workers
-	tm.start("drain", "env", "SHARDWORKER_TEST_HOOKS=1", runEnv+"="+t.Name(), python, launcher,
+	// The launcher's result (every snapshot, as one long JSON line) goes to
+	// a file: on the pane it would push the bar out of tmux's history.
+	result := filepath.Join(t.TempDir(), "result.json")
+	tm.start("drain", "sh", "-c", `exec "$@" >"$0"`, result, "env", "SHARDWORKER_TEST_HOOKS=1", runEnv+"="+t.Name(), python, launcher,
 		"--aggregator", binPath, "--socket-dir", sock, "--out", t.TempDir(), "--events", events, "--inherit-stderr",
 		"--", "--tokenizer", dir, "--tokenizer-workers", "0", "--cores-per-worker", "1")
 	bars := map[string]bool{}

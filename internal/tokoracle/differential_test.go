@@ -12,24 +12,24 @@ import (
 	"testing"
 )
 
-// TestDifferentialTestsRunSomewhere: every test that calls Differential
-// (and so is skipped by the race suite) has a name make test's non-race
-// line selects (the Makefile's DIFFERENTIAL pattern), in a package that
-// line runs; otherwise it would run nowhere.
-func TestDifferentialTestsRunSomewhere(t *testing.T) {
+// TestNonRaceTestsRunSomewhere: every test that calls Differential or
+// NonRace (and so is skipped by the race suite) has a name make test's
+// non-race line selects (the Makefile's NONRACE pattern), in a package
+// that line runs; otherwise it would run nowhere.
+func TestNonRaceTestsRunSomewhere(t *testing.T) {
 	root := "../.."
 	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^DIFFERENTIAL := (.+)$`).FindSubmatch(mk)
+	m := regexp.MustCompile(`(?m)^NONRACE := (.+)$`).FindSubmatch(mk)
 	if m == nil {
-		t.Fatal("Makefile: no DIFFERENTIAL := line")
+		t.Fatal("Makefile: no NONRACE := line")
 	}
 	pattern := regexp.MustCompile(string(m[1]))
-	line := regexp.MustCompile(`(?m)^.*-run '\$\(DIFFERENTIAL\)'(.*)$`).FindSubmatch(mk)
+	line := regexp.MustCompile(`(?m)^.*-run '\$\(NONRACE\)'(.*)$`).FindSubmatch(mk)
 	if line == nil {
-		t.Fatal("Makefile: no go test -run '$(DIFFERENTIAL)' line")
+		t.Fatal("Makefile: no go test -run '$(NONRACE)' line")
 	}
 	pkgs := strings.Fields(strings.Split(string(line[1]), ";")[0])
 	covered := func(dir string) bool {
@@ -63,15 +63,15 @@ func TestDifferentialTestsRunSomewhere(t *testing.T) {
 		rel, _ := filepath.Rel(root, filepath.Dir(path))
 		for _, decl := range f.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Body == nil || !callsDifferential(fn.Body) {
+			if !ok || fn.Body == nil || !callsNonRace(fn.Body) {
 				continue
 			}
 			found++
 			if !pattern.MatchString(fn.Name.Name) {
-				t.Errorf("%s: %s calls tokoracle.Differential but does not match DIFFERENTIAL %q", path, fn.Name.Name, m[1])
+				t.Errorf("%s: %s skips under -race but does not match NONRACE %q", path, fn.Name.Name, m[1])
 			}
 			if !covered(rel) {
-				t.Errorf("%s: %s calls tokoracle.Differential but the non-race line does not run ./%s", path, fn.Name.Name, rel)
+				t.Errorf("%s: %s skips under -race but the non-race line does not run ./%s", path, fn.Name.Name, rel)
 			}
 		}
 		return nil
@@ -80,14 +80,14 @@ func TestDifferentialTestsRunSomewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	if found < 10 {
-		t.Errorf("found %d differential tests; the scan is broken", found)
+		t.Errorf("found %d non-race tests; the scan is broken", found)
 	}
-	t.Logf("%d differential tests; the non-race line: -run %q %v", found, m[1], pkgs)
+	t.Logf("%d non-race tests; the non-race line: -run %q %v", found, m[1], pkgs)
 }
 
-// callsDifferential reports whether body calls Differential or
-// tokoracle.Differential directly.
-func callsDifferential(body *ast.BlockStmt) bool {
+// callsNonRace reports whether body calls Differential or NonRace
+// (qualified or not) as a statement of its own.
+func callsNonRace(body *ast.BlockStmt) bool {
 	for _, st := range body.List {
 		es, ok := st.(*ast.ExprStmt)
 		if !ok {
@@ -99,11 +99,11 @@ func callsDifferential(body *ast.BlockStmt) bool {
 		}
 		switch f := call.Fun.(type) {
 		case *ast.SelectorExpr:
-			if x, ok := f.X.(*ast.Ident); ok && x.Name == "tokoracle" && f.Sel.Name == "Differential" {
+			if x, ok := f.X.(*ast.Ident); ok && x.Name == "tokoracle" && (f.Sel.Name == "Differential" || f.Sel.Name == "NonRace") {
 				return true
 			}
 		case *ast.Ident:
-			if f.Name == "Differential" {
+			if f.Name == "Differential" || f.Name == "NonRace" {
 				return true
 			}
 		}

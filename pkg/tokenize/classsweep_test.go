@@ -24,7 +24,6 @@ import (
 // with a separator into a few large texts; the library answers for all of
 // them in one node process (scripts/tokenizer-oracle/sweep.js), and each
 // text is compared with ours whole, then, if it differs, probe by probe.
-// Under -race a sample of code points is probed.
 
 // classProbe is one probe text, pre+r+post, about the code point r; the
 // (pre, post) pair is interned (sweeps hold millions of probes).
@@ -123,15 +122,10 @@ type classMismatch struct {
 	whole     bool // the first probe that differs in its text (the rest are not compared)
 }
 
-// allRunes returns every code point but the surrogates, every stride-th
-// one under -race.
+// allRunes returns every code point but the surrogates.
 func allRunes() []rune {
-	stride := rune(1)
-	if tokoracle.RaceEnabled {
-		stride = 29
-	}
-	out := make([]rune, 0, 0x110000/stride)
-	for r := rune(0); r <= 0x10FFFF; r += stride {
+	out := make([]rune, 0, 0x110000)
+	for r := rune(0); r <= 0x10FFFF; r++ {
 		if r < 0xD800 || r > 0xDFFF {
 			out = append(out, r)
 		}

@@ -270,16 +270,6 @@ func TestParityComponents(t *testing.T) {
 	}
 	vs := componentVariants(t)
 	lvs := limitVariants
-	if tokoracle.RaceEnabled {
-		// Every variant runs in make test's Parity line (no -race); under
-		// -race every fourth, on every sixth text.
-		var sub []componentVariant
-		for i := 0; i < len(vs); i += 4 {
-			sub = append(sub, vs[i])
-		}
-		vs = append(sub, vs[slices.IndexFunc(vs, func(v componentVariant) bool { return v.name == "nmt" })])
-		lvs = lvs[:2]
-	}
 	var specs []tokoracle.Spec
 	var outs []string
 	for i := range vs {
@@ -320,9 +310,6 @@ func TestParityComponents(t *testing.T) {
 		names, paths = append(names, lv.name), append(paths, p)
 	}
 	corpus := tokcorpus.Small(tokcorpus.DefaultSeed)
-	if tokoracle.RaceEnabled {
-		corpus = strideTexts(corpus, 6)
-	}
 	texts := make([]string, len(corpus))
 	for i, c := range corpus {
 		texts[i] = c.Text
@@ -368,15 +355,6 @@ func TestParityComponents(t *testing.T) {
 		})
 	}
 	t.Logf("%d tokenizers × %d texts; oracle %v, total %v", len(paths), len(texts), oracleTime.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-}
-
-// strideTexts keeps every k-th text.
-func strideTexts(c []tokcorpus.Text, k int) []tokcorpus.Text {
-	var out []tokcorpus.Text
-	for i := 0; i < len(c); i += k {
-		out = append(out, c[i])
-	}
-	return out
 }
 
 // TestPrecompiledCharsmap: the real nmt_nfkc charsmap decodes and answers

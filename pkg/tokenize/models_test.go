@@ -117,15 +117,12 @@ func readJSON(t testing.TB, path string) map[string]any {
 	return v
 }
 
-// corpusTexts is the hard corpus (without the ~1 MB texts).
-// corpusTexts is the hard corpus the model parity tests compare on: all
-// of it in make test's non-race Parity line, every fourth text under -race.
+// corpusTexts is the hard corpus the model parity tests compare on
+// (without the ~1 MB texts).
 func corpusTexts() []string {
 	var texts []string
-	for i, c := range tokcorpus.Small(tokcorpus.DefaultSeed) {
-		if !tokoracle.RaceEnabled || i%4 == 0 {
-			texts = append(texts, c.Text)
-		}
+	for _, c := range tokcorpus.Small(tokcorpus.DefaultSeed) {
+		texts = append(texts, c.Text)
 	}
 	return texts
 }

@@ -35,26 +35,14 @@ import (
 // cannot occur: Unicode never changes a decomposition or a combining
 // class once assigned, and the library's tables are older than Go's.
 //
-// The full sweep (~20k code points × 53 contexts × 4 forms) runs without
-// -race (make test's Parity line); under -race every 16th code point and
-// all Hangul jamo.
+// The sweep is ~20k code points × 53 contexts × 4 forms.
 func TestParityNormalizationSweep(t *testing.T) {
 	tokoracle.Differential(t)
 	if err := tokoracle.Available(); err != nil {
 		t.Skip(err)
 	}
-	stride := 1
-	if tokoracle.RaceEnabled {
-		stride = 16
-	}
-	cands := sweepCandidates()
-	var sel []rune
-	for i, c := range cands {
-		if i%stride == 0 || isHangulJamo(c) {
-			sel = append(sel, c)
-		}
-	}
-	vocab := sweepVocab(cands)
+	sel := sweepCandidates()
+	vocab := sweepVocab(sel)
 	names := make([]string, len(vocab))
 	for s, id := range vocab {
 		names[id] = s
@@ -154,11 +142,6 @@ func sweepCandidates() []rune {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
-}
-
-// isHangulJamo: conjoining, compatibility and halfwidth jamo.
-func isHangulJamo(r rune) bool {
-	return (r >= 0x1100 && r <= 0x11FF) || (r >= 0x3130 && r <= 0x318F) || (r >= 0xFFA0 && r <= 0xFFDC)
 }
 
 // Context runes of the sweep.

@@ -33,17 +33,6 @@ func oracleModules(t testing.TB) string {
 // demo tokenizer committed in the repository (internal/demotok).
 var realModels = []string{"deepseek_v3", "llama3", "llama3_1", "qwen3", "gptoss", "llama2", "gemma3", "demo"}
 
-// corpusModels are the models the oracle-corpus tests compare: all of
-// them in make test's non-race Parity line; under -race (where loading a
-// 128k-vocab file takes seconds) one of each kind: a byte-level BPE, a
-// SentencePiece-style BPE and the demo's.
-func corpusModels() []string {
-	if tokoracle.RaceEnabled {
-		return []string{"llama3", "gemma3", "demo"}
-	}
-	return realModels
-}
-
 // modelDir returns the model directory of name (tokoracle.Lookup), skipping
 // the test when the oracle or the files are not installed.
 func modelDir(t testing.TB, name string) string {

@@ -378,7 +378,7 @@ func parityWindow(ids []int, k int) string {
 // model, oracle via testdata/oracle.js), kept here as they wrote it.
 func TestQuickParity(t *testing.T) {
 	tokoracle.Differential(t)
-	for _, name := range corpusModels() {
+	for _, name := range realModels {
 		t.Run(name, func(t *testing.T) {
 			dir := modelDir(t, name)
 			tok := loadModel(t, name)

@@ -150,7 +150,7 @@ func BenchmarkCountParallel(b *testing.B) {
 // as the machines are shared.
 func TestLoadFigures(t *testing.T) {
 	if tokoracle.RaceEnabled {
-		t.Skip("load figures under -race measure the race detector; make test's non-race line and make bench-tokenize give them")
+		t.Skip("load figures under -race measure the race detector; run it without -race, or make bench-tokenize")
 	}
 	for _, name := range realModels {
 		dir := modelDir(t, name)

@@ -278,9 +278,7 @@ func TestConcurrentCount(t *testing.T) {
 
 // TestCountNoAllocs: a warmed Counter allocates nothing per text.
 func TestCountNoAllocs(t *testing.T) {
-	if tokoracle.RaceEnabled {
-		t.Skip("race detector allocates")
-	}
+	tokoracle.NonRace(t, "the race detector allocates")
 	for _, name := range []string{"deepseek_v3", "llama2", "qwen3", "demo"} {
 		tok, err := LoadDir(modelDir(t, name))
 		if err != nil {

@@ -51,10 +51,7 @@ func TestScannerVsHF(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	texts := []string{benchAnswer}
-	nTexts := 20000
-	if tokoracle.RaceEnabled {
-		nTexts = 2000 // the full run is make test's non-race line
-	}
+	const nTexts = 20000
 	for len(texts) < nTexts {
 		if s := randomText(rng, true); utf8.ValidString(s) {
 			texts = append(texts, s)

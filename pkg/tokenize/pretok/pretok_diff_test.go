@@ -176,8 +176,8 @@ func mustMatchers(t testing.TB, pattern string) (scan, ref Matcher) {
 func TestScannerVsRegexp(t *testing.T) {
 	tokoracle.Differential(t)
 	n := 100000
-	if testing.Short() || tokoracle.RaceEnabled {
-		n = 10000 // the full run is make test's non-race line
+	if testing.Short() {
+		n = 10000
 	}
 	for i, pattern := range scannedPatterns() {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
