@@ -31,11 +31,16 @@ deps:
 ## against regexp2, templates against Jinja2) compare on one goroutine, so
 ## -race finds nothing there and only makes them slow; the two runs share
 ## the machine (the process tests mostly wait). The binaries the
-## process tests run are built once, first (internal/testbin).
+## process tests run are built once, first (internal/testbin): the
+## aggregator with -race, the shardworker beside it without (the daemon's
+## workers only count there), and a -race shardworker in race/ for
+## pkg/shard's tests of the worker itself.
 TESTBIN := $(abspath $(BIN)/test)
 NONRACE := Parity|ScannerVs|Oracle|CountNoAllocs
 test: deps vet
-	$(GO) build -race -tags testhooks -o $(TESTBIN)/ ./cmd/aggregator ./cmd/shardworker
+	$(GO) build -race -tags testhooks -o $(TESTBIN)/ ./cmd/aggregator
+	$(GO) build -race -tags testhooks -o $(TESTBIN)/race/ ./cmd/shardworker
+	$(GO) build -tags testhooks -o $(TESTBIN)/ ./cmd/shardworker
 	@AGGREGATOR_TEST_BINDIR=$(TESTBIN) $(GO) test -race -count=1 -parallel 4 -timeout 15m $(PKGS) & race=$$!; \
 	  $(GO) test -count=1 -timeout 10m -run '$(NONRACE)' ./pkg/tokenize/... ./pkg/chattmpl; parity=$$?; \
 	  wait $$race; r=$$?; \
