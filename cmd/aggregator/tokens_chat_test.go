@@ -23,29 +23,8 @@ func TestTokensCountChat(t *testing.T) {
 		`{"assistant": {"content": ""}}`,
 		`{"messages": [{"role": "user", "content": "a"}], "chat_template": "{{ messages[0].content }}|{{ tool_choice }}"}`,
 	}
-	tok, err := tokenize.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := chattmpl.NewCounter(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want strings.Builder
-	for _, l := range lines {
-		req, err := chattmpl.ParseRequest(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		if req.Message != nil {
-			n, err = c.CountMessage(*req.Message)
-		} else {
-			n, err = c.CountPrompt(*req.Prompt)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, n := range chatCounts(t, dir, lines) {
 		fmt.Fprintf(&want, "{\"count\": %d}\n", n)
 	}
 	got := mustRunTokens(t, tokensEnv(t), joinLines(lines), "--chat", "--json-out", "--tokenizer", dir)
@@ -177,4 +156,36 @@ func TestTokensCountChatNoTemplate(t *testing.T) {
 	if strings.TrimSpace(out) == "" {
 		t.Fatal("no count printed")
 	}
+}
+
+// chatCounts counts each --chat line in process, as pkg/chattmpl does
+// (what `tokens count --chat` must print), failing on any error.
+func chatCounts(t *testing.T, dir string, lines []string) []int {
+	t.Helper()
+	tok, err := tokenize.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := chattmpl.NewCounter(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counts []int
+	for _, l := range lines {
+		req, err := chattmpl.ParseRequest(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if req.Message != nil {
+			n, err = c.CountMessage(*req.Message)
+		} else {
+			n, err = c.CountPrompt(*req.Prompt)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts = append(counts, n)
+	}
+	return counts
 }

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/mlperf-tools/aggregator/internal/demotok"
-	"github.com/mlperf-tools/aggregator/pkg/chattmpl"
-	"github.com/mlperf-tools/aggregator/pkg/tokenize"
 )
 
 // TestTokensCountDemoTokenizer: `tokens count --tokenizer DIR` on a
@@ -31,29 +29,8 @@ func TestTokensCountDemoTokenizer(t *testing.T) {
 		`{"assistant": {"content": "", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]}}`,
 		`{"assistant": {"content": ""}}`,
 	}
-	tok, err := tokenize.LoadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := chattmpl.NewCounter(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var want strings.Builder
-	for _, l := range lines {
-		req, err := chattmpl.ParseRequest(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		if req.Message != nil {
-			n, err = c.CountMessage(*req.Message)
-		} else {
-			n, err = c.CountPrompt(*req.Prompt)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, n := range chatCounts(t, dir, lines) {
 		fmt.Fprintf(&want, "%d\n", n)
 	}
 	got, stderr, err := runTokens(t, tokensEnv(t), joinLines(lines), "--chat", "--no-fallback", "--tokenizer", dir)
