@@ -39,17 +39,10 @@ var hostileTemplates = map[int]struct {
 // and returns its path and the prompts.
 func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 	t.Helper()
-	var b strings.Builder
-	ts := int64(1_000_000_000_000)
+	l := newEventLog(t)
 	line := func(typ, uuid string, data any) {
-		ts += 1_000_000
-		rec := map[string]any{"event_type": typ, "timestamp_ns": ts, "sample_uuid": uuid, "conversation_id": "", "turn": nil, "data": data}
-		js, err := json.Marshal(rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Write(js)
-		b.WriteByte('\n')
+		l.ts += 1_000_000
+		l.add(typ, uuid, data)
 	}
 	line("session.started", "", nil)
 	line("session.start_performance_tracking", "", nil)
@@ -80,11 +73,7 @@ func chatEvents(t *testing.T, n int) (string, []events.PromptData) {
 		line("sample.complete", fmt.Sprintf("%032x", i+1), []any{"TextModelOutput", fmt.Sprintf("answer number %d", i)})
 	}
 	line("session.ended", "", nil)
-	path := filepath.Join(t.TempDir(), "events.jsonl")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, prompts
+	return l.write("events.jsonl"), prompts
 }
 
 // TestDaemonHostileChatTemplates: structured prompts are rendered with the

@@ -302,19 +302,10 @@ func TestDaemonLiveShardKilled(t *testing.T) {
 // n*sleep / workers.
 func slowEvents(t *testing.T, n int, sleep time.Duration) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "slow.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	ts := int64(1_000_000_000_000)
+	l := newEventLog(t)
 	line := func(typ, uuid string, data any) {
-		ts += 1000
-		rec := map[string]any{"event_type": typ, "timestamp_ns": ts, "sample_uuid": uuid, "conversation_id": "", "turn": nil, "data": data}
-		b, _ := json.Marshal(rec)
-		w.Write(append(b, '\n'))
+		l.ts += 1000
+		l.add(typ, uuid, data)
 	}
 	line("session.started", "", nil)
 	line("session.start_performance_tracking", "", nil)
@@ -325,8 +316,39 @@ func slowEvents(t *testing.T, n int, sleep time.Duration) string {
 		line("sample.complete", uuid, []any{"TextModelOutput", fmt.Sprintf("output %d", i)})
 	}
 	line("session.ended", "", nil)
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
+	return l.write("slow.jsonl")
+}
+
+// eventLog builds an events.jsonl stream (what the launcher publishes
+// and replay reads) line by line; ts is the next line's timestamp.
+type eventLog struct {
+	t  *testing.T
+	b  bytes.Buffer
+	ts int64
+}
+
+func newEventLog(t *testing.T) *eventLog { return &eventLog{t: t, ts: 1_000_000_000_000} }
+
+// add appends one event at l.ts; extra are more top-level key/value
+// pairs (finish_reason).
+func (l *eventLog) add(typ, uuid string, data any, extra ...string) {
+	rec := map[string]any{"event_type": typ, "timestamp_ns": l.ts, "sample_uuid": uuid, "conversation_id": "", "turn": nil, "data": data}
+	for i := 0; i+1 < len(extra); i += 2 {
+		rec[extra[i]] = extra[i+1]
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.b.Write(b)
+	l.b.WriteByte('\n')
+}
+
+// write saves the stream as name in a test directory and returns its path.
+func (l *eventLog) write(name string) string {
+	path := filepath.Join(l.t.TempDir(), name)
+	if err := os.WriteFile(path, l.b.Bytes(), 0o644); err != nil {
+		l.t.Fatal(err)
 	}
 	return path
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -335,61 +334,44 @@ func seriesKey(name string, labels ...string) string {
 // flight and the token backlog growing for the length of the run.
 func dashboardEvents(t *testing.T, n int, sleep time.Duration) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "dashboard.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := bufio.NewWriter(f)
-	ts := int64(1_000_000_000_000)
-	line := func(typ, uuid string, data any, finish string) {
-		rec := map[string]any{"event_type": typ, "timestamp_ns": ts, "sample_uuid": uuid, "conversation_id": "", "turn": nil, "data": data}
-		if finish != "" {
-			rec["finish_reason"] = finish
-		}
-		b, _ := json.Marshal(rec)
-		w.Write(append(b, '\n'))
-	}
-	line("session.started", "", nil, "")
-	line("session.start_performance_tracking", "", nil, "")
+	l := newEventLog(t)
+	line := l.add
+	line("session.started", "", nil)
+	line("session.start_performance_tracking", "", nil)
 	const window = 16
 	for lo := 0; lo < n; lo += window {
 		hi := min(lo+window, n)
 		for i := lo; i < hi; i++ {
-			ts += 200_000
+			l.ts += 200_000
 			prompt := fmt.Sprintf("Prompt %d: summarise the benchmark run in %d words.", i, 10+i%50)
 			if i%4 == 0 {
 				prompt = fmt.Sprintf("\x00shardworker-test:sleep=%dns", sleep.Nanoseconds()+int64(i))
 			}
-			line("sample.issued", fmt.Sprintf("%032x", i+1), []any{"PromptData", prompt}, "")
+			line("sample.issued", fmt.Sprintf("%032x", i+1), []any{"PromptData", prompt})
 		}
 		for i := lo; i < hi; i++ {
 			uuid := fmt.Sprintf("%032x", i+1)
-			ts += 30_000_000 + int64(i%7)*1_000_000
-			line("sample.recv_first", uuid, nil, "")
-			ts += 5_000_000
-			line("sample.recv_non_first", uuid, nil, "")
-			ts += 5_000_000
-			line("sample.recv_non_first", uuid, nil, "")
+			l.ts += 30_000_000 + int64(i%7)*1_000_000
+			line("sample.recv_first", uuid, nil)
+			l.ts += 5_000_000
+			line("sample.recv_non_first", uuid, nil)
+			l.ts += 5_000_000
+			line("sample.recv_non_first", uuid, nil)
 			if i%25 == 3 {
-				line("error.client", uuid, []any{"ErrorData", "ClientError", "connection reset"}, "")
+				line("error.client", uuid, []any{"ErrorData", "ClientError", "connection reset"})
 			}
 			finish := "stop"
 			if i%7 == 0 {
 				finish = "length"
 			}
-			ts += 5_000_000
-			line("sample.complete", uuid, []any{"TextModelOutput", []any{fmt.Sprintf("Answer %d ", i), "runs for a while, ", fmt.Sprintf("then ends after %d tokens.", i%90)}}, finish)
+			l.ts += 5_000_000
+			line("sample.complete", uuid, []any{"TextModelOutput", []any{fmt.Sprintf("Answer %d ", i), "runs for a while, ", fmt.Sprintf("then ends after %d tokens.", i%90)}}, "finish_reason", finish)
 		}
 	}
-	ts += 1000
-	line("session.stop_performance_tracking", "", nil, "")
-	line("session.ended", "", nil, "")
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	l.ts += 1000
+	line("session.stop_performance_tracking", "", nil)
+	line("session.ended", "", nil)
+	return l.write("dashboard.jsonl")
 }
 
 // dashboardRun is one daemon run the test's Prometheus scrapes.
