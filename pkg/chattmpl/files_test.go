@@ -197,20 +197,7 @@ func checkDirLikeTransformers(t *testing.T, script string, m tokoracle.Model, di
 		}
 	}
 	res := pyRender(t, script, lines)
-	var texts []string
-	for _, r := range res {
-		if r.Text != nil {
-			texts = append(texts, *r.Text)
-		}
-	}
-	hf, err := tokoracle.Counts(m.JSON(), texts)
-	if err != nil {
-		t.Fatalf("HF oracle: %v", err)
-	}
-	hfCount := map[string]int{}
-	for i, s := range texts {
-		hfCount[s] = hf[i]
-	}
+	hfCount := hfCounts(t, m, res)
 	prefix, base := 0, 0
 	if res[0].Text != nil && res[1].Text != nil {
 		prefix = hfCount[*res[0].Text]

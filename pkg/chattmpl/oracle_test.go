@@ -82,6 +82,27 @@ func requirePython(t testing.TB) string {
 }
 
 // pyRender runs render.py over the request lines.
+// hfCounts counts every text Python rendered with model m's HF tokenizer
+// (npm tokenizers), keyed by the text.
+func hfCounts(t testing.TB, m tokoracle.Model, res []pyResult) map[string]int {
+	t.Helper()
+	var texts []string
+	for _, r := range res {
+		if r.Text != nil {
+			texts = append(texts, *r.Text)
+		}
+	}
+	hf, err := tokoracle.Counts(m.JSON(), texts)
+	if err != nil {
+		t.Fatalf("HF oracle on %s: %v", m.JSON(), err)
+	}
+	counts := make(map[string]int, len(texts))
+	for i, s := range texts {
+		counts[s] = hf[i]
+	}
+	return counts
+}
+
 func pyRender(t testing.TB, script string, lines []string) []pyResult {
 	cmd := exec.Command(oraclePython(), script)
 	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
@@ -142,20 +163,7 @@ func TestOracle(t *testing.T) {
 			lines = append(lines, py)
 		}
 		res := pyRender(t, script, lines)
-		var texts []string
-		for _, r := range res {
-			if r.Text != nil {
-				texts = append(texts, *r.Text)
-			}
-		}
-		hf, err := tokoracle.Counts(m.JSON(), texts)
-		if err != nil {
-			t.Fatalf("%s: HF oracle: %v", name, err)
-		}
-		hfCount := map[string]int{}
-		for i, s := range texts {
-			hfCount[s] = hf[i]
-		}
+		hfCount := hfCounts(t, m, res)
 		if res[0].Text == nil || res[1].Text == nil {
 			t.Fatalf("%s: baseline renders failed in Python: %s %s", name, res[0].Error, res[1].Error)
 		}
