@@ -8,13 +8,34 @@ import (
 // wordLevelModel is HF's WordLevel model: a pre-token is one vocab entry,
 // else the unk token.
 type wordLevelModel struct {
+	vocabModel
+}
+
+// vocabModel is the vocab of a WordLevel or WordPiece model and its unk
+// token.
+type vocabModel struct {
 	vocab map[string]uint32
 	unk   string
 	unkID int64 // -1: unk_token not in the vocab (HF fails the encode when it needs it)
 }
 
+// setUnk sets the unk token and finds its id.
+func (m *vocabModel) setUnk(unk string) {
+	m.unk, m.unkID = unk, -1
+	if id, ok := m.vocab[unk]; ok {
+		m.unkID = int64(id)
+	}
+}
+
+func (m *vocabModel) size() int { return len(m.vocab) }
+
+func (m *vocabModel) tokenID(s string) (uint32, bool) {
+	id, ok := m.vocab[s]
+	return id, ok
+}
+
 func parseWordLevel(data []byte) (*wordLevelModel, error) {
-	m := &wordLevelModel{unkID: -1}
+	m := &wordLevelModel{}
 	sc := &jsonScanner{data: data}
 	var unk *string
 	err := sc.object(func(key string) error {
@@ -52,18 +73,8 @@ func parseWordLevel(data []byte) (*wordLevelModel, error) {
 	if err := vocabIDs("WordLevel", m.vocab); err != nil {
 		return nil, err
 	}
-	m.unk = *unk
-	if id, ok := m.vocab[m.unk]; ok {
-		m.unkID = int64(id)
-	}
+	m.setUnk(*unk)
 	return m, nil
-}
-
-func (m *wordLevelModel) size() int { return len(m.vocab) }
-
-func (m *wordLevelModel) tokenID(s string) (uint32, bool) {
-	id, ok := m.vocab[s]
-	return id, ok
 }
 
 // tokenize is HF's WordLevel::tokenize: one map lookup, so the Tokenizer

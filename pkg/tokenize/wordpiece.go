@@ -11,15 +11,13 @@ import (
 // subword prefix; a word that cannot be covered, or that has more than
 // max_input_chars_per_word characters, is the unk token alone.
 type wordPieceModel struct {
-	vocab    map[string]uint32
+	vocabModel
 	prefix   string // continuing_subword_prefix
 	maxChars int    // max_input_chars_per_word
-	unk      string
-	unkID    int64 // -1: unk_token not in the vocab (HF fails the encode when it needs it)
 }
 
 func parseWordPiece(data []byte) (*wordPieceModel, error) {
-	m := &wordPieceModel{unkID: -1}
+	m := &wordPieceModel{}
 	sc := &jsonScanner{data: data}
 	var unk, prefix *string
 	var maxSeen bool
@@ -71,18 +69,9 @@ func parseWordPiece(data []byte) (*wordPieceModel, error) {
 	if err := vocabIDs("WordPiece", m.vocab); err != nil {
 		return nil, err
 	}
-	m.unk, m.prefix = *unk, *prefix
-	if id, ok := m.vocab[m.unk]; ok {
-		m.unkID = int64(id)
-	}
+	m.prefix = *prefix
+	m.setUnk(*unk)
 	return m, nil
-}
-
-func (m *wordPieceModel) size() int { return len(m.vocab) }
-
-func (m *wordPieceModel) tokenID(s string) (uint32, bool) {
-	id, ok := m.vocab[s]
-	return id, ok
 }
 
 // tokenize is HF's WordPiece::tokenize.
