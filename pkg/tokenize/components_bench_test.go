@@ -42,23 +42,6 @@ func BenchmarkCountComponents(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, cached := range []bool{true, false} {
-			label := "cache"
-			c := tok.NewCounter()
-			if !cached {
-				label, c = "nocache", tok.NewCounterNoCache()
-			}
-			b.Run(v.name+"/"+label, func(b *testing.B) {
-				for _, s := range texts {
-					c.Count(s)
-				}
-				tokens := 0
-				b.ReportAllocs()
-				for i := 0; b.Loop(); i++ {
-					tokens += c.Count(texts[i%len(texts)])
-				}
-				b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tok/s")
-			})
-		}
+		benchCounts(b, v.name, func(*testing.B) *Tokenizer { return tok }, texts)
 	}
 }

@@ -89,29 +89,38 @@ func benchTokenizer(b *testing.B, name string) *Tokenizer {
 func BenchmarkCount(b *testing.B) {
 	texts := answerTexts(8)
 	for _, name := range benchModels {
-		for _, cached := range []bool{true, false} {
-			label := "cache"
-			if !cached {
-				label = "nocache"
-			}
-			b.Run(name+"/"+label, func(b *testing.B) {
-				tok := benchTokenizer(b, name)
-				c := tok.NewCounter()
-				if !cached {
-					c = tok.NewCounterNoCache()
-				}
-				for _, s := range texts { // warm buffers (and the cache)
-					c.Count(s)
-				}
-				tokens := 0
-				b.ResetTimer()
-				for i := 0; b.Loop(); i++ {
-					tokens += c.Count(texts[i%len(texts)])
-				}
-				b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tok/s")
-				b.ReportMetric(float64(tokens)/float64(b.N), "tok/op")
-			})
+		benchCounts(b, name, func(b *testing.B) *Tokenizer { return benchTokenizer(b, name) }, texts)
+	}
+}
+
+// benchCounts runs the name/cache and name/nocache sub-benchmarks: one
+// Counter (with and without the word cache) counting texts round-robin,
+// buffers and cache warmed first, reporting tokens/s and tokens per op.
+// load gives the tokenizer (called inside, so a -bench filter skips it).
+func benchCounts(b *testing.B, name string, load func(*testing.B) *Tokenizer, texts []string) {
+	for _, cached := range []bool{true, false} {
+		label := "cache"
+		if !cached {
+			label = "nocache"
 		}
+		b.Run(name+"/"+label, func(b *testing.B) {
+			tok := load(b)
+			c := tok.NewCounter()
+			if !cached {
+				c = tok.NewCounterNoCache()
+			}
+			for _, s := range texts { // warm buffers (and the cache)
+				c.Count(s)
+			}
+			tokens := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				tokens += c.Count(texts[i%len(texts)])
+			}
+			b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tok/s")
+			b.ReportMetric(float64(tokens)/float64(b.N), "tok/op")
+		})
 	}
 }
 
